@@ -1,0 +1,32 @@
+# leasewatch: `make demo` and `make test` work from a clean clone with only Python >= 3.11.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench lock clean install
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	@$(BIN)/leasewatch demo
+
+test: $(STAMP)
+	@$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	@$(BIN)/python -m pipeline.bench
+
+# Re-pin every dependency on purpose (needs a package registry).
+lock: $(STAMP)
+	@$(BIN)/python -m pip freeze --exclude-editable | grep -v '^leasewatch' > requirements.lock.new
+	@mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf $(VENV) data/raw data/*.duckdb* data/warehouses data/logs reports/20*
