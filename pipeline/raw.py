@@ -1,0 +1,195 @@
+"""The raw layer: every frame a source yields, stored as fetched, with provenance. Append-only.
+
+Layout under `data/raw/`:
+    <source>/<function>/<args-slug>/<sha256[:16]>.parquet   one file per distinct payload (content-addressed)
+    manifest.jsonl                                          one line per fetch, in fetch order
+
+The same payload fetched twice is stored once (the second fetch only adds a manifest line);
+a changed payload for the same key is a new file, i.e. a new version. Files are written to a temporary
+name and renamed, and the manifest line is appended after the rename, so an interrupted write leaves at
+most an orphan file that the next identical fetch reuses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from pipeline.errors import StorageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MANIFEST = "manifest.jsonl"
+QUARANTINE = "quarantine"
+_METADATA_KEY = b"leasewatch"
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One fetch: what was asked, when, and which stored payload answered it."""
+
+    source: str
+    function: str
+    args: dict
+    fetched_at: str  # ISO timestamp, second precision
+    source_version: str
+    sha256: str
+    path: str  # relative to the raw root
+    rows: int
+    columns: int
+    new: bool  # False when the payload equals one stored before for this key
+    is_sample: bool
+
+    @property
+    def key(self) -> str:
+        return request_key(self.function, self.args)
+
+
+def request_key(function: str, args: dict) -> str:
+    """A stable, filesystem-safe slug for (function, args): `symbol=SZ300442,adjust=hfq`."""
+    parts = [f"{k}={args[k]}" for k in sorted(args)]
+    slug = ",".join(parts) or "noargs"
+    return f"{function}/{re.sub(r'[^0-9A-Za-z=,._-]', '_', slug)}"
+
+
+def content_hash(frame: "pd.DataFrame") -> str:
+    """Hash of the column names and values, independent of the Parquet writer's version."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([str(c) for c in frame.columns], ensure_ascii=False).encode())
+    digest.update(frame.to_csv(index=False, header=False).encode())
+    return digest.hexdigest()
+
+
+class RawStore:
+    """Append-only store of fetched frames under one root directory."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._latest: dict[tuple[str, str], RawRecord] | None = None  # (source, key) -> newest fetch
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / MANIFEST
+
+    def put(
+        self,
+        *,
+        source: str,
+        function: str,
+        args: dict,
+        frame: "pd.DataFrame",
+        fetched_at: datetime,
+        source_version: str,
+        is_sample: bool,
+    ) -> RawRecord:
+        """Store a fetched frame (once per distinct content) and record the fetch in the manifest."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        sha = content_hash(frame)
+        relative = Path(source) / request_key(function, args) / f"{sha[:16]}.parquet"
+        target = self.root / relative
+        previous = self.latest(function, args, source=source)
+        seen_before = target.exists() and self._readable(target)
+        record = RawRecord(
+            source=source,
+            function=function,
+            args=dict(args),
+            fetched_at=fetched_at.replace(microsecond=0).isoformat(),
+            source_version=source_version,
+            sha256=sha,
+            path=relative.as_posix(),
+            rows=len(frame),
+            columns=frame.shape[1],
+            new=not (previous and previous.sha256 == sha),
+            is_sample=is_sample,
+        )
+        try:
+            if not seen_before:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                provenance = json.dumps(asdict(record), ensure_ascii=False).encode()
+                table = table.replace_schema_metadata({**(table.schema.metadata or {}), _METADATA_KEY: provenance})
+                tmp = target.with_suffix(f".tmp{os.getpid()}")
+                pq.write_table(table, tmp)
+                _fsync_file(tmp)
+                os.replace(tmp, target)
+            self._append_manifest(record)
+            if self._latest is not None:
+                self._latest[(source, record.key)] = record
+        except OSError as exc:
+            raise StorageError(
+                f"cannot write raw data under {self.root}: {exc.strerror or exc}",
+                "free disk space or fix the permissions of the data directory, then rerun",
+            ) from exc
+        return record
+
+    def records(self, function: str | None = None) -> list[RawRecord]:
+        """Every fetch in the manifest, oldest first; optionally only one function's."""
+        if not self.manifest_path.exists():
+            return []
+        out = []
+        with self.manifest_path.open(encoding="utf-8") as fh:
+            for line in fh:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    record = RawRecord(**json.loads(line))
+                except (json.JSONDecodeError, TypeError):
+                    continue  # a torn last line from an interrupted append; the fetch will be repeated
+                if function is None or record.function == function:
+                    out.append(record)
+        return out
+
+    def latest(self, function: str, args: dict, *, source: str) -> RawRecord | None:
+        """The newest fetch for this request from this source, or None if it was never fetched."""
+        if self._latest is None:
+            self._latest = {(r.source, r.key): r for r in self.records()}
+        return self._latest.get((source, request_key(function, args)))
+
+    def versions(self, function: str) -> Iterator[RawRecord]:
+        """Each distinct stored payload of a function once, at its first fetch, in fetch order."""
+        seen = set()
+        for record in self.records(function):
+            if record.path not in seen:
+                seen.add(record.path)
+                yield record
+
+    def path_of(self, record: RawRecord) -> Path:
+        return self.root / record.path
+
+    def read(self, record: RawRecord) -> "pd.DataFrame":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(self.path_of(record)).to_pandas()
+
+    @staticmethod
+    def _readable(path: Path) -> bool:
+        import pyarrow.parquet as pq
+
+        try:
+            pq.read_metadata(path)
+            return True
+        except Exception:
+            return False
+
+    def _append_manifest(self, record: RawRecord) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(asdict(record), ensure_ascii=False) + "\n"
+        with self.manifest_path.open("a", encoding="utf-8") as fh:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())

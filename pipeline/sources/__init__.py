@@ -1,0 +1,37 @@
+"""Sources yield raw frames exactly as akshare returns them. The sample and the live akshare source share this door.
+
+A source is anything with:
+    name: str              # "sample" or "akshare"
+    version: str           # the akshare version whose output shapes it returns (provenance)
+    is_sample: bool
+    fetch(function, **kwargs) -> pandas.DataFrame   # `function` is an akshare function name
+and `now()` giving the fetch timestamp to record (the sample replays fixed timestamps, so it is deterministic).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The akshare functions the pipeline calls, grouped by the raw table they feed.
+INCOME = "stock_profit_sheet_by_report_em"
+BALANCE = "stock_balance_sheet_by_report_em"
+CASHFLOW = "stock_cash_flow_sheet_by_report_em"
+SEGMENTS = "stock_zygc_em"
+PRICES = "stock_zh_a_hist"
+SHARE_INFO = "stock_individual_info_em"
+BOARD_CONS = "stock_board_concept_cons_em"
+STATEMENTS = (INCOME, BALANCE, CASHFLOW)
+
+
+class Source(Protocol):
+    name: str
+    version: str
+    is_sample: bool
+
+    def fetch(self, function: str, **kwargs) -> "pd.DataFrame": ...
+
+    def now(self) -> datetime: ...
