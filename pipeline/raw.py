@@ -114,7 +114,7 @@ class RawStore:
         try:
             if not seen_before:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                table = pa.Table.from_pandas(frame, preserve_index=False)
+                table = _to_arrow(frame)
                 provenance = json.dumps(asdict(record), ensure_ascii=False).encode()
                 table = table.replace_schema_metadata({**(table.schema.metadata or {}), _METADATA_KEY: provenance})
                 tmp = target.with_suffix(f".tmp{os.getpid()}")
@@ -188,6 +188,29 @@ class RawStore:
             fh.write(line)
             fh.flush()
             os.fsync(fh.fileno())
+
+
+def _to_arrow(frame: "pd.DataFrame"):
+    """Arrow table of the frame as fetched. An object column mixing types (e.g. stock_individual_info_em's
+    `value`: numbers and text in one column) cannot be typed by Arrow, so only such a column is stored as
+    text, with None kept; the Parquet metadata names the columns this happened to."""
+    import pyarrow as pa
+
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        frame = frame.copy()
+        mixed = []
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                try:
+                    pa.array(frame[column])
+                except (pa.ArrowTypeError, pa.ArrowInvalid):
+                    frame[column] = [None if v is None else str(v) for v in frame[column]]
+                    mixed.append(str(column))
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        note = json.dumps(mixed, ensure_ascii=False).encode()
+        return table.replace_schema_metadata({**(table.schema.metadata or {}), b"stringified_columns": note})
 
 
 def _fsync_file(path: Path) -> None:

@@ -24,6 +24,8 @@ SEGMENTS = "stock_zygc_em"
 PRICES = "stock_zh_a_hist"
 SHARE_INFO = "stock_individual_info_em"
 BOARD_CONS = "stock_board_concept_cons_em"
+# Not an akshare function: a board list a user exported and imported (`leasewatch universe import`).
+UNIVERSE_IMPORT = "universe_import"
 STATEMENTS = (INCOME, BALANCE, CASHFLOW)
 
 

@@ -1,0 +1,38 @@
+-- data_quality: every flagged condition a reader should know about, one row per (code, period_end, check).
+-- Checks: report_missing, quarter_not_derivable (the earlier report of the year is missing), revenue_fallback,
+-- restated, da_carried, compute_carried, da_not_disclosed (an H1/FY report without the D&A supplement),
+-- zero_revenue. Input: marts.fundamentals.
+with f as (
+    select * from marts.fundamentals
+),
+checks as (
+    select code, period_end, 'report_missing' as check_name, 'no report for this quarter' as detail
+    from f where report_missing
+    union all
+    select code, period_end, 'quarter_not_derivable', 'earlier report of the fiscal year missing: single quarter is NULL'
+    from f where prior_report_missing
+    union all
+    select code, period_end, 'revenue_fallback', '营业收入 absent: revenue taken from 营业总收入'
+    from f where revenue_is_fallback
+    union all
+    select code, period_end, 'restated', 'more than one version of this report was fetched; the latest is used'
+    from f where is_restated
+    union all
+    select code, period_end, 'da_carried', 'D&A TTM carried forward from the previous H1/FY report'
+    from f where depreciation_amortization_ttm_is_carried
+    union all
+    select code, period_end, 'compute_carried', 'compute-segment TTM carried forward from the previous H1/FY report'
+    from f where compute_ttm_is_carried
+    union all
+    select code, period_end, 'da_not_disclosed', 'H1/FY report without the depreciation supplement'
+    from f where not report_missing and fiscal_quarter in (2, 4) and depreciation_amortization_ytd is null
+    union all
+    select code, period_end, 'zero_revenue', 'revenue is zero: margins are NULL'
+    from f where revenue_ytd = 0
+),
+final as (
+    select c.*, f.name, f.is_sample
+    from checks c
+    join f using (code, period_end)
+)
+select * from final

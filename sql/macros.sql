@@ -1,0 +1,39 @@
+-- Macros every model may use. Run by the build before the models.
+
+-- A ratio that is NULL when the denominator is not positive (metrics.md: "NULL when revenue ≤ 0 or NULL").
+create or replace macro safe_ratio(num, den) as case when den > 0 then num / den end;
+
+-- Year-on-year change x / x_prior − 1; NULL when the prior value is not positive (the sign change is said in words).
+create or replace macro yoy(x, x_prior) as case when x_prior > 0 then x / x_prior - 1 end;
+
+-- 扭亏 / 转亏 for a change of sign that yoy() cannot express.
+create or replace macro sign_change(x, x_prior) as
+    case when x_prior <= 0 and x > 0 then '扭亏' when x_prior > 0 and x < 0 then '转亏' end;
+
+-- Sum of parts where a missing part counts as 0 only when at least one part is present.
+create or replace macro sum_present(a, b, c, d) as
+    case when coalesce(a, b, c, d) is not null then coalesce(a, 0) + coalesce(b, 0) + coalesce(c, 0) + coalesce(d, 0) end;
+
+-- The latest version of every (code, period_end) of a raw statement table, with its version count.
+-- Versions are distinct row contents; the latest is by UPDATE_DATE, then NOTICE_DATE, then fetch time.
+create or replace macro latest_statement(tbl) as table
+    with rows_ as (
+        select *,
+               min(fetched_at) over (partition by code, period_end, row_hash) as first_fetched_at,
+               max(last_seen_at) over (partition by code, period_end, row_hash) as row_last_seen_at,
+               row_number() over (partition by code, period_end, row_hash order by fetched_at) as copy_no
+        from query_table(tbl)
+    ),
+    versions as (
+        select * exclude (copy_no, fetched_at, last_seen_at) from rows_ where copy_no = 1
+    ),
+    ranked as (
+        select *,
+               count(*) over (partition by code, period_end) as version_count,
+               row_number() over (
+                   partition by code, period_end
+                   order by update_date desc nulls last, notice_date desc nulls last, row_last_seen_at desc
+               ) as recency
+        from versions
+    )
+    select * exclude (recency) from ranked where recency = 1;
