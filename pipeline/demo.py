@@ -1,0 +1,41 @@
+"""The demo: the embedded sample through the real path — source → raw layer → warehouse → summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from pipeline.build import build
+from pipeline.config import Paths
+from pipeline.errors import UsageError
+from pipeline.extract import ingest_sample
+from pipeline.raw import RawStore
+from pipeline.summary import benchmark_summary
+
+
+@dataclass
+class DemoResult:
+    warehouse: Path
+    summary: str
+
+
+def run(
+    paths: Paths,
+    *,
+    firms: int = 108,
+    years: int = 6,
+    on_progress: Callable[[int, int, str], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> DemoResult:
+    """Ingest the sample (idempotent: a second run stores nothing new), build, and summarise."""
+    store = RawStore(paths.raw_dir)
+    live = [r for r in store.records() if not r.is_sample]
+    if live:
+        raise UsageError(
+            f"{paths.data_dir} holds live data ({len(live)} fetches); the demo would mix the sample into it",
+            "run the demo elsewhere: leasewatch --data-dir /tmp/leasewatch-demo demo",
+        )
+    ingest_sample(store, firms=firms, years=years, on_progress=on_progress)
+    result = build(paths, on_step=on_step)
+    return DemoResult(warehouse=result.warehouse, summary=benchmark_summary(paths))

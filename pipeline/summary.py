@@ -1,0 +1,126 @@
+"""Terminal views over the marts: the benchmark summary (`demo`, `build`) and one firm's panel (`firm`)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pipeline import display, periods
+from pipeline.config import Paths
+from pipeline.errors import UsageError
+from pipeline.warehouse import build_info, connect, latest_period
+
+STATUS_ORDER = ("meets_both", "gross_only", "net_only", "below_both", "loss_making", "no_data")
+
+
+def benchmark_summary(paths: Paths, period: date | None = None, *, top: int = 5) -> str:
+    """Status counts, medians and the firms nearest to and furthest from the benchmark at one period."""
+    with connect(paths) as con:
+        info = build_info(con)
+        period = period or latest_period(con)
+        if period is None:
+            raise UsageError("the warehouse holds no reports", "ingest data, then build")
+        members = "where b.period_end = ? and b.is_current_member"
+        counts = dict(con.execute(f"select status, count(*) from marts.benchmark b {members} group by 1", [period]).fetchall())
+        total = sum(counts.values())
+        if total == 0:
+            raise UsageError(f"no firm has data for {periods.label(period)}", "choose another period with --as-of")
+        gross_b, net_b = con.execute("select gross_benchmark, net_benchmark from marts.benchmark limit 1").fetchone()
+        medians = con.execute(
+            f"""select median(gross_margin_ttm), median(net_margin_ttm), median(da_to_revenue_ttm),
+                       median(interest_to_revenue_ttm), median(compute_share_ttm),
+                       count(*) filter (where revenue_up_profit_down)
+                from marts.benchmark b {members}""",
+            [period],
+        ).fetchone()
+        ranked_sql = f"""
+            select code, name, status, gross_margin_ttm, net_margin_ttm, net_gap_pp, revenue_ttm,
+                   da_to_revenue_ttm, interest_to_revenue_ttm, revenue_up_profit_down
+            from marts.benchmark b {members} and net_margin_ttm is not null
+            order by net_gap_pp {{order}}, code limit {int(top)}"""
+        best = con.execute(ranked_sql.format(order="desc"), [period]).fetchall()
+        worst = con.execute(ranked_sql.format(order="asc"), [period]).fetchall()
+
+    lines = []
+    if info["is_sample"]:
+        lines += [display.SAMPLE_BANNER, ""]
+    lines.append(
+        f"Benchmark at {periods.label(period)} (TTM): gross ≥ {display.pct(gross_b, 0)}, net ≥ {display.pct(net_b, 0)}"
+        f" — {total} current members"
+    )
+    status_rows = [(s, counts.get(s, 0), display.pct(counts.get(s, 0) / total)) for s in STATUS_ORDER]
+    lines += ["", display.table(["status", "firms", "share"], status_rows), ""]
+    g, n, da, interest, compute, up_down = medians
+    lines.append(
+        f"Medians: gross margin {display.pct(g)}, net margin {display.pct(n)}, D&A/revenue {display.pct(da)}, "
+        f"interest/revenue {display.pct(interest)}, compute share {display.pct(compute)}"
+    )
+    lines.append(f"增收不增利 (revenue up, profit not): {up_down} of {total} firms")
+    headers = ["code", "name", "status", "gross", "net", "net gap", "revenue 亿元", "D&A/rev", "int/rev", "增收不增利"]
+    for title, rows in (("Closest to the net benchmark", best), ("Furthest from the net benchmark", worst)):
+        lines += ["", f"{title}:", display.table(headers, [_firm_row(r) for r in rows], right_align_numbers=False)]
+    lines += ["", f"Data cut-off {info['data_cut_off']}; source {info['sources']} (akshare {info['akshare_version']})."]
+    return "\n".join(lines)
+
+
+def _firm_row(row: tuple) -> tuple:
+    code, name, status, gross, net, gap, revenue, da, interest, up_down = row
+    return (
+        code,
+        name,
+        status,
+        display.pct(gross),
+        display.pct(net),
+        display.pp(gap),
+        display.yi(revenue),
+        display.pct(da),
+        display.pct(interest),
+        "yes" if up_down else "",
+    )
+
+
+def firm_panel(paths: Paths, code: str, *, quarters: int = 12) -> str:
+    """One firm's quarterly panel: revenue, margins, burdens and flags, newest last."""
+    with connect(paths) as con:
+        info = build_info(con)
+        found = con.execute(
+            "select name, exchange, is_current, first_seen, last_seen from marts.universe where code = ?", [code]
+        ).fetchone()
+        rows = con.execute(
+            """
+            select f.period_end, f.revenue_q, f.revenue_ttm, f.gross_margin_ttm, f.net_margin_ttm,
+                   f.da_to_revenue_ttm, f.interest_to_revenue_ttm, f.compute_share_ttm, b.status,
+                   f.report_missing, f.depreciation_amortization_ttm_is_carried, f.is_restated, f.name
+            from marts.fundamentals f join marts.benchmark b using (code, period_end)
+            where f.code = ?
+            order by f.period_end desc limit ?
+            """,
+            [code, quarters],
+        ).fetchall()
+    if not rows:
+        raise UsageError(f"no firm {code} in the warehouse", "list firms with: leasewatch query \"select code, name from marts.universe\"")
+    name = rows[0][-1]
+    lines = [display.SAMPLE_BANNER, ""] if info["is_sample"] else []
+    membership = (
+        f"{found[1]}, {'current member' if found[2] else 'former member'} ({found[3]} – {found[4]})" if found else "not in the universe"
+    )
+    lines.append(f"{code} {name} — {membership}")
+    table_rows = []
+    for period_end, rev_q, rev_ttm, gross, net, da, interest, compute, status, missing, carried, restated, _ in reversed(rows):
+        flags = ",".join(f for f, on in (("missing", missing), ("D&A carried", carried), ("restated", restated)) if on)
+        table_rows.append(
+            (
+                periods.label(period_end),
+                display.yi(rev_q),
+                display.yi(rev_ttm),
+                display.pct(gross),
+                display.pct(net),
+                display.pct(da),
+                display.pct(interest),
+                display.pct(compute),
+                status,
+                flags,
+            )
+        )
+    headers = ["quarter", "rev Q 亿元", "rev TTM 亿元", "gross TTM", "net TTM", "D&A/rev", "int/rev", "compute", "status", "flags"]
+    lines += ["", display.table(headers, table_rows, right_align_numbers=False)]
+    return "\n".join(lines)

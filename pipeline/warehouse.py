@@ -1,0 +1,106 @@
+"""Reading the warehouse: read-only connections for analysts, reports and the CLI."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterator
+
+from pipeline.config import Paths
+from pipeline.errors import QueryError, UsageError, WarehouseMissing
+
+
+@dataclass
+class Result:
+    columns: list[str]
+    rows: list[tuple]
+
+
+@contextmanager
+def connect(paths: Paths) -> Iterator["object"]:
+    """A read-only DuckDB connection to the live warehouse. Never blocks a refresh: builds write a new file."""
+    import duckdb
+
+    if not paths.warehouse.exists():
+        raise WarehouseMissing(
+            f"no warehouse at {paths.warehouse}",
+            "build one first: leasewatch demo (sample) or leasewatch ingest … && leasewatch build",
+        )
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def query(paths: Paths, sql: str) -> Result:
+    """Run one analyst query read-only; a write is refused with a clear error."""
+    import duckdb
+
+    with connect(paths) as con:
+        try:
+            cursor = con.execute(sql)
+        except duckdb.InvalidInputException as exc:
+            if "read-only" in str(exc):
+                raise QueryError(
+                    "the warehouse is read-only for queries: statements that write are refused",
+                    "copy what you need with leasewatch export, or query into your own DuckDB file",
+                ) from exc
+            raise QueryError(f"query failed: {_first_line(exc)}", "check the SQL") from exc
+        except duckdb.ParserException as exc:
+            raise QueryError(f"malformed SQL: {_first_line(exc)}", "check the syntax") from exc
+        except duckdb.CatalogException as exc:
+            raise QueryError(f"{_first_line(exc)}", "list tables with: leasewatch schema") from exc
+        except duckdb.Error as exc:
+            raise QueryError(f"query failed: {_first_line(exc)}", "check the SQL") from exc
+        if cursor.description is None:
+            return Result([], [])
+        return Result([d[0] for d in cursor.description], cursor.fetchall())
+
+
+def tables(paths: Paths) -> Result:
+    """Every documented table an analyst may use, with its description."""
+    with connect(paths) as con:
+        rows = con.execute(
+            """
+            select table_schema || '.' || table_name as "table", coalesce(comment, '') as description
+            from duckdb_tables()
+            where table_schema in ('marts', 'seeds', 'ops')
+            order by table_schema = 'marts' desc, "table"
+            """
+        ).fetchall()
+    return Result(["table", "description"], rows)
+
+
+def columns(paths: Paths, table: str) -> Result:
+    """The columns of one table with their types and descriptions."""
+    qualified = table if "." in table else f"marts.{table}"
+    schema, name = qualified.split(".", 1)
+    with connect(paths) as con:
+        rows = con.execute(
+            """
+            select column_name, data_type, coalesce(comment, '')
+            from duckdb_columns()
+            where schema_name = ? and table_name = ?
+            order by column_index
+            """,
+            [schema, name],
+        ).fetchall()
+    if not rows:
+        raise UsageError(f"no table {qualified} in the warehouse", "list tables with: leasewatch schema")
+    return Result(["column", "type", "description"], rows)
+
+
+def latest_period(con) -> date | None:
+    return con.execute("select max(period_end) from marts.fundamentals where not report_missing").fetchone()[0]
+
+
+def build_info(con) -> dict:
+    row = con.execute("select * from ops.build_info").fetchone()
+    names = [d[0] for d in con.description]
+    return dict(zip(names, row))
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0]

@@ -1,0 +1,42 @@
+"""Shared fixtures: temporary data directories and a warehouse built from the hand-computed period fixture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.build import build
+from pipeline.config import Paths
+from pipeline.extract import ingest_board
+from pipeline.raw import RawStore
+from tests import period_fixture
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> Paths:
+    return Paths.resolve(tmp_path / "data", tmp_path / "reports")
+
+
+def build_fixture_warehouse(paths: Paths) -> Paths:
+    """Two fetches of the period fixture (the second restates FY2023 of 300001), then a build."""
+    store = RawStore(paths.raw_dir)
+    ingest_board(period_fixture.source(), store, period_fixture.BOARD, price_end="20241231")
+    ingest_board(period_fixture.source(restated=True), store, period_fixture.BOARD, price_end="20241231")
+    build(paths)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def fixture_paths(tmp_path_factory) -> Paths:
+    root = tmp_path_factory.mktemp("fixture")
+    return build_fixture_warehouse(Paths.resolve(root / "data", root / "reports"))
+
+
+@pytest.fixture(scope="session")
+def fixture_db(fixture_paths: Paths):
+    import duckdb
+
+    con = duckdb.connect(str(fixture_paths.warehouse), read_only=True)
+    yield con
+    con.close()
