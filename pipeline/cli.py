@@ -223,3 +223,6 @@ def firm(
     from pipeline.summary import firm_panel
 
     typer.echo(firm_panel(_paths(ctx), normalize_code(code), quarters=quarters))
+
+
+# Commands of other areas register themselves on `app` when imported (each module imports only Typer at top).
