@@ -64,10 +64,10 @@ def tables(paths: Paths) -> Result:
     with connect(paths) as con:
         rows = con.execute(
             """
-            select table_schema || '.' || table_name as "table", coalesce(comment, '') as description
+            select schema_name || '.' || table_name as "table", coalesce(comment, '') as description
             from duckdb_tables()
-            where table_schema in ('marts', 'seeds', 'ops')
-            order by table_schema = 'marts' desc, "table"
+            where schema_name in ('marts', 'seeds', 'ops')
+            order by schema_name = 'marts' desc, "table"
             """
         ).fetchall()
     return Result(["table", "description"], rows)
