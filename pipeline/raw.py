@@ -60,11 +60,17 @@ def request_key(function: str, args: dict) -> str:
 
 
 def content_hash(frame: "pd.DataFrame") -> str:
-    """Hash of the column names and values, independent of the Parquet writer's version."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps([str(c) for c in frame.columns], ensure_ascii=False).encode())
-    digest.update(frame.to_csv(index=False, header=False).encode())
-    return digest.hexdigest()
+    """Hash of the frame's column names, types and values (its Arrow IPC serialisation)."""
+    return _table_hash(_to_arrow(frame))
+
+
+def _table_hash(table) -> str:
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema.remove_metadata()) as writer:
+        writer.write_table(table.replace_schema_metadata(None))
+    return hashlib.sha256(sink.getvalue()).hexdigest()
 
 
 class RawStore:
@@ -93,7 +99,8 @@ class RawStore:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        sha = content_hash(frame)
+        table = _to_arrow(frame)
+        sha = _table_hash(table)
         relative = Path(source) / request_key(function, args) / f"{sha[:16]}.parquet"
         target = self.root / relative
         previous = self.latest(function, args, source=source)
@@ -114,7 +121,6 @@ class RawStore:
         try:
             if not seen_before:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                table = _to_arrow(frame)
                 provenance = json.dumps(asdict(record), ensure_ascii=False).encode()
                 table = table.replace_schema_metadata({**(table.schema.metadata or {}), _METADATA_KEY: provenance})
                 tmp = target.with_suffix(f".tmp{os.getpid()}")
@@ -191,26 +197,32 @@ class RawStore:
 
 
 def _to_arrow(frame: "pd.DataFrame"):
-    """Arrow table of the frame as fetched. An object column mixing types (e.g. stock_individual_info_em's
-    `value`: numbers and text in one column) cannot be typed by Arrow, so only such a column is stored as
-    text, with None kept; the Parquet metadata names the columns this happened to."""
+    """Arrow table of the frame as fetched, converted one block per dtype (much faster than pyarrow's pandas
+    path on EastMoney's 300-column statements). An object column mixing types (stock_individual_info_em's `value`:
+    numbers and text) cannot be typed by Arrow, so only such a column is stored as text, None kept; the
+    Parquet metadata names the columns this happened to."""
+    import numpy as np
     import pyarrow as pa
 
-    try:
-        return pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        frame = frame.copy()
-        mixed = []
-        for column in frame.columns:
-            if frame[column].dtype == object:
-                try:
-                    pa.array(frame[column])
-                except (pa.ArrowTypeError, pa.ArrowInvalid):
-                    frame[column] = [None if v is None else str(v) for v in frame[column]]
-                    mixed.append(str(column))
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        note = json.dumps(mixed, ensure_ascii=False).encode()
-        return table.replace_schema_metadata({**(table.schema.metadata or {}), b"stringified_columns": note})
+    # Per-column access on a wide pandas frame costs more than the conversion itself.
+    groups: dict[object, list[int]] = {}
+    for position, dtype in enumerate(frame.dtypes):
+        numeric = isinstance(dtype, np.dtype) and dtype.kind in "fiub"
+        groups.setdefault(dtype if numeric else object, []).append(position)
+    arrays: list = [None] * frame.shape[1]
+    mixed = []
+    for dtype, positions in groups.items():
+        block = np.ascontiguousarray(frame.iloc[:, positions].to_numpy(dtype=dtype).T)
+        for values, position in zip(block, positions):
+            try:
+                arrays[position] = pa.array(values, from_pandas=True)
+            except (pa.ArrowTypeError, pa.ArrowInvalid):
+                arrays[position] = pa.array([None if v is None else str(v) for v in values], type=pa.string())
+                mixed.append(str(frame.columns[position]))
+    table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+    if mixed:
+        table = table.replace_schema_metadata({b"stringified_columns": json.dumps(mixed, ensure_ascii=False).encode()})
+    return table
 
 
 def _fsync_file(path: Path) -> None:
