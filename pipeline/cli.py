@@ -226,3 +226,4 @@ def firm(
 
 
 # Commands of other areas register themselves on `app` when imported (each module imports only Typer at top).
+from pipeline import cli_economics  # noqa: E402,F401
