@@ -189,6 +189,8 @@ def query(
     from pipeline import display, warehouse
 
     result = warehouse.query(_paths(ctx), sql)
+    if result.is_sample:
+        echo_err(display.SAMPLE_BANNER)  # on stderr, so CSV and JSON output stay parseable
     render = {Format.table: display.table, Format.csv: display.to_csv, Format.json: display.to_json}[output]
     typer.echo(render(result.columns, result.rows))
 

@@ -15,6 +15,7 @@ from pipeline.errors import QueryError, UsageError, WarehouseMissing
 class Result:
     columns: list[str]
     rows: list[tuple]
+    is_sample: bool = False
 
 
 @contextmanager
@@ -56,7 +57,15 @@ def query(paths: Paths, sql: str) -> Result:
             raise QueryError(f"query failed: {_first_line(exc)}", "check the SQL") from exc
         if cursor.description is None:
             return Result([], [])
-        return Result([d[0] for d in cursor.description], cursor.fetchall())
+        result = Result([d[0] for d in cursor.description], cursor.fetchall())
+        result.is_sample = is_sample(con)
+        return result
+
+
+def is_sample(con) -> bool:
+    """True when the warehouse was built from the embedded sample (every output must say so)."""
+    row = con.execute("select bool_or(is_sample) from marts.universe").fetchone()
+    return bool(row and row[0])
 
 
 def tables(paths: Paths) -> Result:

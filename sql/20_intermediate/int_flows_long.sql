@@ -14,7 +14,8 @@ with ytd as (
     left join intermediate.int_compute_segment c using (code, period_end)
 ),
 long as (
-    from ytd unpivot include nulls (value_ytd for line in (revenue, operating_cost, gross_profit, taxes_surcharges, selling_expense, admin_expense, rd_expense,
+    from ytd unpivot include nulls (value_ytd for line in (
+       revenue, operating_cost, gross_profit, taxes_surcharges, selling_expense, admin_expense, rd_expense,
        finance_expense, interest_expense, interest_income, impairment_loss, total_profit, income_tax,
        net_profit, net_profit_parent, net_profit_deducted, ebit, capex, operating_cash_flow,
        depreciation_amortization, fa_depreciation, rou_depreciation, intangible_amortization,
