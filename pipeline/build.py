@@ -1,27 +1,49 @@
 """The build: raw layer → normalised tables → SQL models (staging → intermediate → marts) → data tests → swap.
 
-The warehouse is written to a new file beside the live one, tested, and renamed over it, so a reader never
-sees a half-built warehouse and a failed build leaves the previous one untouched.
+Each build writes a new file under data/warehouses/, tests it, and only then links it over the live
+data/leasewatch.duckdb with an atomic rename. A reader never sees a half-built warehouse, a reader's open
+connection keeps the file it opened, and a failed or killed build leaves the previous warehouse untouched.
+The last few builds stay in data/warehouses/ (the live file is a hard link to one of them), so `rollback`
+can put the previous one back the same way. Builds, refreshes and rollbacks hold the data directory's lock.
 """
 
 from __future__ import annotations
 
 import csv
 import errno
+import filecmp
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from pipeline import ops
 from pipeline.config import SEEDS_DIR, SQL_DIR, Paths
-from pipeline.errors import DataTestFailed, LeasewatchError, StorageError
+from pipeline.errors import DataTestFailed, LeasewatchError, StorageError, WarehouseMissing
 from pipeline.raw import RawStore
 
 LAYERS = (("10_staging", "staging"), ("20_intermediate", "intermediate"), ("30_marts", "marts"))
 _REFERENCE = re.compile(r"\b(staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b")
+KEEP_WAREHOUSES = 3  # builds kept in data/warehouses for rollback, the live one included
+GENERATION = "leasewatch-{stamp}.duckdb"
+_GENERATION_GLOB = "leasewatch-*.duckdb"
+_BUILDING_PREFIX = ".building-"
+# Errors that mean "the disk or the directory refuses the write", not a bug.
+_STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+BUILD_INFO_DOCS = {
+    "": "One row describing this warehouse: when it was built, by which version, from which data.",
+    "built_at": "when this warehouse was built (machine local time)",
+    "leasewatch_version": "leasewatch version that built it",
+    "is_sample": "true when built from the embedded sample (fictional firms)",
+    "latest_period": "latest quarter end with a report",
+    "data_cut_off": "latest fetch time of the income statements (China time)",
+    "sources": "sources of the raw data (akshare, sample)",
+    "akshare_version": "akshare version whose output shapes the raw data has",
+}
 BASIS_SUFFIXES = {
     "_q": "single quarter",
     "_h": "half year (H1 at 06-30, H2 = FY − H1 at 12-31)",
@@ -54,6 +76,11 @@ class BuildResult:
     seconds: float
     is_sample: bool
     steps: list[str] = field(default_factory=list)
+    generation: Path | None = None  # the kept file under data/warehouses that is now live
+    data_tests: dict[str, int] = field(default_factory=dict)  # test → offending rows (0 = passed)
+    rows_changed: dict | None = None  # mart → {rows, changed, removed} against the previous warehouse
+    quarantined: list = field(default_factory=list)  # raw payloads found corrupt and moved aside (raw.Problem)
+    warnings: list[str] = field(default_factory=list)
 
 
 def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
@@ -94,57 +121,138 @@ def build(
     gross_benchmark: float | None = None,
     net_benchmark: float | None = None,
     on_step: Callable[[str], None] | None = None,
+    keep: int = KEEP_WAREHOUSES,
 ) -> BuildResult:
     """Build a new warehouse from the raw layer and swap it in. Raises DataTestFailed, keeping the old one."""
+    with ops.refresh_lock(paths, "build"):
+        return _build(paths, gross_benchmark, net_benchmark, on_step or (lambda _msg: None), max(keep, 1))
+
+
+def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], None], keep: int) -> BuildResult:
     import duckdb
 
     from pipeline.normalize import normalize
 
     started = time.perf_counter()
-    step = on_step or (lambda _msg: None)
     store = RawStore(paths.raw_dir)
     if not store.records():
         raise LeasewatchError(
             f"the raw layer at {paths.raw_dir} is empty", "fetch data first: leasewatch ingest --source sample"
         )
+    step("verifying raw files")
+    store.remove_orphans()
+    problems = store.verify()
+    warnings = [f"quarantined raw file {p.path}: {p.describe()}; fetch it again to restore it" for p in problems]
+    for warning in warnings:
+        step(f"warning: {warning}")
     step("normalising raw frames")
     tables = normalize(store)
 
-    target = _new_build_path(paths)
+    folder = _warehouses_dir(paths)
+    stamp = _stamp()
+    target = folder / f"{_BUILDING_PREFIX}{stamp}-{os.getpid()}.duckdb"
+    generation = folder / GENERATION.format(stamp=stamp)
+    swapped = False
     try:
         con = duckdb.connect(str(target))
         try:
             result = _build_into(con, tables, gross_benchmark, net_benchmark, step)
+            step("comparing with the previous warehouse")
+            result.rows_changed, note = _rows_changed(con, paths.warehouse, result.row_counts)
+            if note:
+                warnings.append(note)
+            ops.write_runs_table(con, paths)
         finally:
             con.close()
+        # Read-only on disk: an analyst's client cannot open it for writing by mistake (see _swap_in).
+        os.chmod(target, 0o444)
+        os.replace(target, generation)
         step("swapping the new warehouse in")
-        os.replace(target, paths.warehouse)
+        _adopt_live(paths)
+        warnings += _swap_in(paths, generation)
+        swapped = True
     except (duckdb.IOException, PermissionError) as exc:
-        _remove(target)
-        raise StorageError(
-            f"cannot write the warehouse in {paths.data_dir}: {exc}",
-            "free disk space or fix permissions; the previous warehouse is untouched",
-        ) from exc
+        raise _storage_error(paths, exc) from exc
     except OSError as exc:
-        _remove(target)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
-            raise StorageError(
-                f"cannot write the warehouse in {paths.data_dir}: {exc.strerror}",
-                "free disk space or fix permissions; the previous warehouse is untouched",
-            ) from exc
+        if exc.errno in _STORAGE_ERRNOS:
+            raise _storage_error(paths, exc) from exc
         raise
-    except BaseException:
-        _remove(target)
-        raise
+    finally:
+        if not swapped:
+            _remove(target)
+            _remove(generation)
+    warnings += _prune(paths, keep)
     result.warehouse = paths.warehouse
+    result.generation = generation
+    result.quarantined = problems
+    result.warnings = warnings
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _new_build_path(paths: Paths) -> Path:
+def _storage_error(paths: Paths, exc: Exception) -> StorageError:
+    reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]
+    return StorageError(
+        f"cannot write the warehouse in {paths.warehouses_dir}: {reason}",
+        "free disk space or fix permissions; the previous warehouse is untouched",
+    )
+
+
+@dataclass
+class Rollback:
+    restored: Path  # the kept warehouse that is live again
+    replaced: Path | None  # the one it replaced (still kept)
+    warnings: list[str]
+
+
+def rollback(paths: Paths) -> Rollback:
+    """Put the warehouse built before the live one back in place."""
+    with ops.refresh_lock(paths, "rollback"):
+        if not paths.warehouse.exists():
+            raise WarehouseMissing(f"no warehouse at {paths.warehouse}", "build one first: leasewatch refresh")
+        try:
+            _adopt_live(paths)
+            kept = generations(paths)
+            current = current_generation(paths, kept)
+            earlier = kept[: kept.index(current)] if current in kept else []
+            if not earlier:
+                raise WarehouseMissing(
+                    f"no warehouse older than the live one is kept in {paths.warehouses_dir}",
+                    f"the last {KEEP_WAREHOUSES} builds are kept; rebuild instead: leasewatch build",
+                )
+            notes = _swap_in(paths, earlier[-1])
+        except OSError as exc:
+            raise _storage_error(paths, exc) from exc
+        return Rollback(earlier[-1], current, notes)
+
+
+def generations(paths: Paths) -> list[Path]:
+    """Kept warehouses, oldest first (their names carry the UTC build time)."""
+    if not paths.warehouses_dir.is_dir():
+        return []
+    return sorted(paths.warehouses_dir.glob(_GENERATION_GLOB))
+
+
+def current_generation(paths: Paths, kept: list[Path] | None = None) -> Path | None:
+    """The kept warehouse the live file is: a hard link to it, or a byte-identical copy where links fail."""
+    if not paths.warehouse.exists():
+        return None
+    kept = generations(paths) if kept is None else kept
+    for candidate in kept:
+        if os.path.samefile(candidate, paths.warehouse):
+            return candidate
+    for candidate in reversed(kept):
+        if candidate.stat().st_size == paths.warehouse.stat().st_size and filecmp.cmp(candidate, paths.warehouse, shallow=False):
+            return candidate
+    return None
+
+
+def _warehouses_dir(paths: Paths) -> Path:
+    """The build directory, made and probed, with builds left by a killed process removed (we hold the lock)."""
+    folder = paths.warehouses_dir
     try:
-        paths.data_dir.mkdir(parents=True, exist_ok=True)
-        probe = paths.data_dir / f".write-test-{os.getpid()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
@@ -152,13 +260,117 @@ def _new_build_path(paths: Paths) -> Path:
             f"the data directory {paths.data_dir} is not writable: {exc.strerror or exc}",
             "choose another with --data-dir or LEASEWATCH_DATA_DIR, or fix its permissions",
         ) from exc
-    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
-    # Same directory as the live file, so the final rename is atomic.
-    return paths.data_dir / f".build-{stamp}-{os.getpid()}.duckdb"
+    for stale in folder.glob(f"{_BUILDING_PREFIX}*"):
+        stale.unlink(missing_ok=True)
+    return folder
+
+
+def _stamp(moment: datetime | None = None) -> str:
+    return (moment or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _adopt_live(paths: Paths) -> None:
+    """A live warehouse that is not among the kept ones (built before they were kept) becomes one, dated by its
+    modification time, so it can be rolled back to."""
+    if not paths.warehouse.exists() or current_generation(paths) is not None:
+        return
+    built = datetime.fromtimestamp(paths.warehouse.stat().st_mtime, timezone.utc)
+    _link_or_copy(paths.warehouse, paths.warehouses_dir / GENERATION.format(stamp=_stamp(built)))
+
+
+def _swap_in(paths: Paths, generation: Path) -> list[str]:
+    """Make `generation` the live warehouse with one atomic rename; open readers keep the file they opened.
+
+    A write-ahead log beside the live file belongs to the file being replaced (a client that opened it for
+    writing); DuckDB refuses to open the new file next to it ("WAL does not match"), so it is moved aside."""
+    staged = paths.data_dir / f".swap-{os.getpid()}.duckdb"
+    staged.unlink(missing_ok=True)
+    notes = []
+    try:
+        _link_or_copy(generation, staged)
+        wal = paths.warehouse.with_name(paths.warehouse.name + ".wal")
+        if wal.exists():
+            aside = paths.warehouses_dir / f"orphaned-{_stamp()}.wal"
+            os.replace(wal, aside)
+            notes.append(
+                f"a client had {paths.warehouse.name} open for writing; its unsaved changes ({wal.name}) were moved to "
+                f"{aside}. Open the warehouse read-only (duckdb -readonly)"
+            )
+        os.replace(staged, paths.warehouse)
+    finally:
+        staged.unlink(missing_ok=True)
+    return notes
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        # Filesystems without hard links (some network and FUSE mounts) get a copy: slower, same result.
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK):
+            raise
+        tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+        shutil.copy(source, tmp)  # with its read-only mode
+        os.replace(tmp, target)
+
+
+def _prune(paths: Paths, keep: int) -> list[str]:
+    """Delete kept warehouses beyond the newest `keep`, never the live one. Failing to delete is only a warning."""
+    kept = generations(paths)
+    live = current_generation(paths, kept)
+    notes = []
+    for old in kept[: max(len(kept) - keep, 0)]:
+        if old == live:
+            continue
+        try:
+            old.unlink()
+        except OSError as exc:
+            notes.append(f"could not delete the old warehouse {old}: {exc.strerror or exc}")
+    return notes
+
+
+def _rows_changed(con, previous: Path, counts: dict[str, int]) -> tuple[dict | None, str | None]:
+    """Per mart: rows, rows new or modified since the previous warehouse, rows gone. A previous warehouse that
+    cannot be opened (an analyst holds it open for writing) only costs the comparison, never the build."""
+    import duckdb
+
+    marts = sorted(t for t in counts if t.startswith("marts."))
+    if not previous.exists():
+        return {t: {"rows": counts[t], "changed": counts[t], "removed": 0} for t in marts}, None
+    try:
+        old = duckdb.connect(str(previous), read_only=True)
+    except duckdb.Error as exc:
+        return None, f"rows changed not computed: the previous warehouse could not be opened ({str(exc).splitlines()[0]})"
+    out = {}
+    try:
+        old_tables = {r[0] for r in old.execute("select schema_name || '.' || table_name from duckdb_tables()").fetchall()}
+        for table in marts:
+            columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
+            if table not in old_tables:
+                out[table] = {"rows": counts[table], "changed": counts[table], "removed": 0}
+                continue
+            before = old.sql(f"select * from {table}").to_arrow_table()
+            # A mart whose columns changed (a new model version) counts as replaced entirely.
+            everything = {"rows": counts[table], "changed": counts[table], "removed": before.num_rows}
+            if before.column_names != columns:
+                out[table] = everything
+                continue
+            con.register("previous_", before)
+            try:
+                changed = con.execute(f"select count(*) from (from {table} except all from previous_)").fetchall()[0][0]
+                removed = con.execute(f"select count(*) from (from previous_ except all from {table})").fetchall()[0][0]
+                out[table] = {"rows": counts[table], "changed": changed, "removed": removed}
+            except duckdb.Error:  # a column whose type changed cannot be compared
+                out[table] = everything
+            finally:
+                con.unregister("previous_")
+    finally:
+        old.close()
+    return out, None
 
 
 def _remove(path: Path) -> None:
-    for p in (path, path.with_suffix(".duckdb.wal")):
+    for p in (path, path.with_name(path.name + ".wal")):
         try:
             p.unlink()
         except FileNotFoundError:
@@ -190,10 +402,12 @@ def _build_into(con, tables, gross_benchmark, net_benchmark, step) -> BuildResul
     step("documenting tables")
     _document(con)
     step("running data tests")
-    tests_run = _run_data_tests(con)
+    results = _run_data_tests(con)
     is_sample = bool(con.execute("select coalesce(bool_or(is_sample), false) from raw.income").fetchone()[0])
     _record_build(con, is_sample)
-    return BuildResult(Path(), [m.qualified for m in models], counts, tests_run, 0.0, is_sample)
+    result = BuildResult(Path(), [m.qualified for m in models], counts, len(results), 0.0, is_sample)
+    result.data_tests = results
+    return result
 
 
 def _load_seeds(con, gross_benchmark: float | None, net_benchmark: float | None) -> None:
@@ -263,13 +477,19 @@ def _quote(text: str) -> str:
     return text.replace("'", "''")
 
 
-def _run_data_tests(con) -> int:
+def data_test_names() -> list[str]:
+    return [p.stem for p in sorted((SQL_DIR / "tests").glob("*.sql"))]
+
+
+def _run_data_tests(con) -> dict[str, int]:
+    """Each data test's offending row count; raises DataTestFailed with the rows when any has some."""
     failures: dict[str, list] = {}
-    tests = sorted((SQL_DIR / "tests").glob("*.sql"))
-    for test in tests:
-        frame = con.execute(test.read_text(encoding="utf-8")).fetch_df()
+    results: dict[str, int] = {}
+    for name in data_test_names():
+        frame = con.execute((SQL_DIR / "tests" / f"{name}.sql").read_text(encoding="utf-8")).fetch_df()
+        results[name] = len(frame)
         if len(frame):
-            failures[test.stem] = frame
+            failures[name] = frame
     if failures:
         shown = "; ".join(f"{name}: {len(rows)} rows" for name, rows in failures.items())
         raise DataTestFailed(
@@ -277,7 +497,7 @@ def _run_data_tests(con) -> int:
             "see the rows printed above; fix the data or the model, then rebuild",
             failures=failures,
         )
-    return len(tests)
+    return results
 
 
 def _record_build(con, is_sample: bool) -> None:
@@ -296,6 +516,9 @@ def _record_build(con, is_sample: bool) -> None:
         """,
         [__version__, is_sample],
     )
+    for column, text in BUILD_INFO_DOCS.items():
+        target = f"column ops.build_info.{column}" if column else "table ops.build_info"
+        con.execute(f"comment on {target} is '{_quote(text)}'")
 
 
 def _strip_comments(sql: str) -> str:

@@ -32,10 +32,6 @@ class Format(str, Enum):
     json = "json"
 
 
-class SourceName(str, Enum):
-    sample = "sample"
-
-
 def _paths(ctx: typer.Context) -> Paths:
     return ctx.obj
 
@@ -44,38 +40,45 @@ def echo_err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def command(*args, **kwargs) -> Callable:
-    """Register a command whose LeasewatchErrors become one `Error:` line and the error's exit code."""
+def command(*args, on: typer.Typer | None = None, **kwargs) -> Callable:
+    """Register a command (on `app`, or on the sub-app `on`) whose LeasewatchErrors become one `Error:` line
+    and the error's exit code."""
 
     def decorate(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(*a, **kw):
-            try:
-                return fn(*a, **kw)
-            except LeasewatchError as exc:
-                failures = getattr(exc, "failures", None)
-                for name, rows in (failures or {}).items():
-                    echo_err(f"-- data test {name}: {len(rows)} offending rows")
-                    echo_err(rows.head(20).to_string(index=False))
-                echo_err(f"Error: {exc.message}")
-                if exc.remedy:
-                    echo_err(f"Hint: {exc.remedy}")
-                raise typer.Exit(exc.exit_code)
-            except KeyboardInterrupt:
-                echo_err("Interrupted: everything stored so far is kept; rerun to continue.")
-                raise typer.Exit(130)
-            except (typer.Exit, typer.Abort, SystemExit):
-                raise
-            except Exception as exc:  # a bug, not bad input: one line, with a way to see the traceback
-                if os.environ.get("LEASEWATCH_DEBUG"):
-                    raise
-                echo_err(f"Error: internal error {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-                echo_err("Hint: rerun with LEASEWATCH_DEBUG=1 for the traceback, and report it")
-                raise typer.Exit(INTERNAL_ERROR_EXIT)
-
-        return app.command(*args, **kwargs)(wrapper)
+        return (on or app).command(*args, **kwargs)(handle_errors(fn))
 
     return decorate
+
+
+def handle_errors(fn: Callable) -> Callable:
+    """LeasewatchErrors become one `Error:` line (plus a `Hint:`) and the error's exit code; no traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        try:
+            return fn(*a, **kw)
+        except LeasewatchError as exc:
+            failures = getattr(exc, "failures", None)
+            for name, rows in (failures or {}).items():
+                echo_err(f"-- data test {name}: {len(rows)} offending rows")
+                echo_err(rows.head(20).to_string(index=False))
+            echo_err(f"Error: {exc.message}")
+            if exc.remedy:
+                echo_err(f"Hint: {exc.remedy}")
+            raise typer.Exit(exc.exit_code)
+        except KeyboardInterrupt:
+            echo_err("Interrupted: everything stored so far is kept; rerun to continue.")
+            raise typer.Exit(130)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug, not bad input: one line, with a way to see the traceback
+            if os.environ.get("LEASEWATCH_DEBUG"):
+                raise
+            echo_err(f"Error: internal error {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            echo_err("Hint: rerun with LEASEWATCH_DEBUG=1 for the traceback, and report it")
+            raise typer.Exit(INTERNAL_ERROR_EXIT)
+
+    return wrapper
 
 
 @app.callback()
@@ -94,22 +97,32 @@ def main(
 
 
 def _progress(label: str) -> Callable[[int, int, str], None]:
-    """A one-line counter on a terminal; a plain log line every 10 % otherwise (cron)."""
+    """Counts and an ETA on one terminal line; a plain log line every 10 % otherwise (cron)."""
+    import time
+
     interactive = sys.stderr.isatty()
-    state = {"last": -1}
+    state = {"last": -1, "started": time.monotonic()}
 
     def report(done: int, total: int, item: str) -> None:
+        elapsed = time.monotonic() - state["started"]
+        eta = _duration(elapsed / done * (total - done)) if 0 < done < total else "0s"
         if interactive:
             end = "\n" if done == total else ""
-            sys.stderr.write(f"\r{label}: {done}/{total} {item:<10}{end}")
+            sys.stderr.write(f"\r{label}: {done}/{total} {item:<10} ETA {eta:<8}{end}")
             sys.stderr.flush()
         else:
             tenth = done * 10 // max(total, 1)
             if tenth != state["last"] or done == total:
                 state["last"] = tenth
-                echo_err(f"{label}: {done}/{total} ({item})")
+                echo_err(f"{label}: {done}/{total} ({item}), elapsed {_duration(elapsed)}, ETA {eta}")
 
     return report
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 FirmsOption = Annotated[int, typer.Option("--firms", min=1, max=20000, help="Sample firms to generate.")]
@@ -128,30 +141,6 @@ def demo(ctx: typer.Context, firms: FirmsOption = 108, years: YearsOption = 6) -
     result = demo_core.run(paths, firms=firms, years=years, on_progress=_progress("sample firms"), on_step=echo_err)
     typer.echo(result.summary)
     typer.echo(f"\nWarehouse: {result.warehouse}")
-
-
-@command()
-def ingest(
-    ctx: typer.Context,
-    source: Annotated[SourceName, typer.Option("--source", help="Where frames come from.")] = SourceName.sample,
-    firms: FirmsOption = 108,
-    years: YearsOption = 6,
-) -> None:
-    """Fetch frames from a source into the raw layer (append-only; unchanged frames are stored once).
-
-    Example: leasewatch ingest --source sample
-    """
-    from pipeline.extract import ingest_sample
-    from pipeline.raw import RawStore
-
-    paths = _paths(ctx)
-    report = ingest_sample(RawStore(paths.raw_dir), firms=firms, years=years, on_progress=_progress("firms"))
-    typer.echo(
-        f"Fetched {report.calls} frames: {report.new_versions} new versions, {report.unchanged} unchanged"
-        f" ({len(report.members)} members) into {paths.raw_dir}"
-    )
-    for code, message in report.failures.items():
-        echo_err(f"failed {code}: {message}")
 
 
 @command()
@@ -229,3 +218,5 @@ def firm(
 
 # Commands of other areas register themselves on `app` when imported (each module imports only Typer at top).
 from pipeline import cli_economics  # noqa: E402,F401
+from pipeline import cli_ingest  # noqa: E402,F401  (ingest, universe)
+from pipeline import cli_ops  # noqa: E402,F401  (refresh, rollback, schedule, export)

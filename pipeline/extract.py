@@ -1,30 +1,56 @@
 """Extraction: ask a source for the frames the models need and store each one in the raw layer as fetched.
 
-The embedded sample and the live akshare source go through the same functions here.
+The embedded sample, test fixtures and the live akshare source go through the same functions here:
+- `ingest_board` fetches everything for a board's members (the sample replays its vintages this way);
+- `ingest_live` is the incremental, resumable refresh of a live universe. It decides from the raw manifest what
+  is missing or stale, so a rerun after an interruption fetches only that:
+    * the day's bars come from one market snapshot (the EastMoney board's constituents, or the exchanges' spot
+      lists for an imported universe), not one request per stock; a stock whose previous close does not match
+      the snapshot's 昨收 (ex-rights day, or a day we missed) gets its daily history appended instead;
+    * statements and segments are fetched for new members, for firms that filed in the current disclosure
+      window (detected with one market-wide `stock_yysj_em` call), and on a slow re-pull cadence that catches
+      restatements. Outside disclosure windows a daily run fetches no statements.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Callable
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Callable
 
 from pipeline import codes, sources
-from pipeline.errors import EmptyResultError, LeasewatchError, SchemaDriftError, SourceBlockedError
+from pipeline.errors import EmptyResultError, LeasewatchError, SchemaDriftError, SourceBlockedError, UsageError
 from pipeline.raw import RawRecord, RawStore
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 PRICE_HISTORY_START = "20200101"
+SESSION_OPENS = time(9, 15)  # call auction: a snapshot after this is intraday
+CLOSE_SETTLED = time(15, 30)  # EastMoney's snapshot shows the final close by then
+GAP_QUARTERS = 4  # a run of this many missing quarter ends inside one payload is a truncated history, not a late report
+PRICE_TOLERANCE = 0.006  # prices are quoted to the fen; a previous close that differs by more is not the same close
+
+# Fetched again when a firm files or is re-pulled; each entry is (function, whether it takes the F10 symbol).
+_FIRM_FUNCTIONS = (
+    (sources.INCOME, True), (sources.BALANCE, True), (sources.CASHFLOW, True), (sources.SEGMENTS, True),
+    (sources.SHARE_INFO, False),
+)
 
 
 @dataclass
 class IngestReport:
-    """What one ingest did: counts for the log and the run table, failures by symbol."""
+    """What one ingest did: counts for the log and the run table, failures by symbol, warnings."""
 
     calls: int = 0
     new_versions: int = 0
     unchanged: int = 0
     members: list[str] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    plan: dict[str, int] = field(default_factory=dict)
+    session: date | None = None
+    pending_change: str | None = None
 
     def add(self, record: RawRecord) -> None:
         self.calls += 1
@@ -39,16 +65,34 @@ class IngestReport:
         self.unchanged += other.unchanged
         self.members = other.members or self.members
         self.failures.update(other.failures)
+        self.warnings.extend(other.warnings)
 
 
-def fetch(source, store: RawStore, function: str, **args) -> tuple[RawRecord, object]:
-    """The one door to upstream: call the source, validate required columns, store the frame as fetched."""
-    from pipeline.normalize import TABLE_OF_FUNCTION, check_columns
+@dataclass(frozen=True)
+class RefreshPolicy:
+    """When `ingest_live` fetches statements again. Days are calendar days."""
 
+    repull_every_days: int = 90  # re-pull a firm's full statement history this often, to catch restatements (0 = never)
+    repull_limit: int = 10  # at most this many firms per run, oldest first, so re-pulls spread over days
+    repull_all: bool = False  # re-pull every member whose statements were not fetched today (`ingest --repull`)
+    disclosure_checks_per_day: int = 1  # April has two open periods (FY, Q1); checking one a day keeps the budget
+    grace_days: int = 5  # keep checking a window this long after its deadline, for filings published that night
+    accept_changes: bool = False  # apply a board change of more than 10 % in one day
+
+
+# -- The one door to upstream -------------------------------------------------------------------------------
+
+
+def call(source, function: str, **args) -> "pd.DataFrame":
+    """Ask the source for a frame and check its columns; nothing is stored yet."""
     frame = source.fetch(function, **args)
-    if function in TABLE_OF_FUNCTION and len(frame.columns):
-        check_columns(function, args, [str(c) for c in frame.columns])
-    record = store.put(
+    check_frame(function, args, frame)
+    return frame
+
+
+def keep(source, store: RawStore, function: str, args: dict, frame, *, flags: tuple = ()) -> RawRecord:
+    """Store a frame as fetched, with provenance."""
+    return store.put(
         source=source.name,
         function=function,
         args=args,
@@ -56,8 +100,42 @@ def fetch(source, store: RawStore, function: str, **args) -> tuple[RawRecord, ob
         fetched_at=source.now(),
         source_version=source.version,
         is_sample=source.is_sample,
+        flags=flags,
     )
-    return record, frame
+
+
+def fetch(source, store: RawStore, function: str, **args) -> tuple[RawRecord, object]:
+    """Call the source, validate required columns, store the frame as fetched."""
+    frame = call(source, function, **args)
+    return keep(source, store, function, args, frame), frame
+
+
+def check_frame(function: str, args: dict, frame) -> None:
+    """SchemaDriftError naming the function, the request and the difference when required columns are missing.
+    A frame without columns is akshare's "no rows" and is judged by the caller."""
+    from pipeline.normalize import TABLE_OF_FUNCTION, check_columns
+    from pipeline.sources.akshare_source import COLUMNS, REQUIRED
+
+    columns = [str(c) for c in frame.columns]
+    if not columns:
+        return
+    unexpected = [c for c in columns if function in COLUMNS and c not in COLUMNS[function]]
+    hint = f"; columns akshare 1.19.5 does not return: {unexpected}" if unexpected else ""
+    if function in TABLE_OF_FUNCTION:
+        try:
+            check_columns(function, args, columns)
+        except SchemaDriftError as exc:
+            raise SchemaDriftError(exc.message + hint, exc.remedy) from None
+    elif function in REQUIRED:
+        missing = [c for c in REQUIRED[function] if c not in columns]
+        if missing:
+            raise SchemaDriftError(
+                f"{function}({_args_text(args)}) lacks required columns {missing}{hint}",
+                "akshare's output changed: check the pinned akshare version (requirements.lock)",
+            )
+
+
+# -- Whole boards (the sample's replay) ---------------------------------------------------------------------
 
 
 def fetch_board(source, store: RawStore, board: str, report: IngestReport) -> list[str]:
@@ -76,23 +154,11 @@ def fetch_firm(source, store: RawStore, code: str, *, price_end: str, report: In
     """Statements, segments, prices (unadjusted and hfq) and share facts of one firm."""
     symbol = codes.em_symbol(code)
     for function in sources.STATEMENTS:
-        record, frame = fetch(source, store, function, symbol=symbol)
-        if len(frame) == 0:
-            raise EmptyResultError(f"{function}(symbol={symbol!r}) returned no rows", "the firm must have reports")
-        report.add(record)
+        fetch_statement(source, store, function, symbol, report)
     record, _ = fetch(source, store, sources.SEGMENTS, symbol=symbol)
     report.add(record)
     for adjust in ("", "hfq"):
-        record, _ = fetch(
-            source,
-            store,
-            sources.PRICES,
-            symbol=code,
-            period="daily",
-            start_date=PRICE_HISTORY_START,
-            end_date=price_end,
-            adjust=adjust,
-        )
+        record, _ = fetch(source, store, sources.PRICES, **_hist_args(code, PRICE_HISTORY_START, price_end, adjust))
         report.add(record)
     record, _ = fetch(source, store, sources.SHARE_INFO, symbol=code)
     report.add(record)
@@ -131,15 +197,559 @@ def ingest_sample(
     on_progress: Callable[[int, int, str], None] | None = None,
 ) -> IngestReport:
     """Replay the embedded sample as its two vintages, so restatements and membership changes arrive as they
-    would from a live source: the second fetch stores only what changed."""
+    would from a live source: the second fetch stores only what changed. `years` counts back from the first
+    vintage, and later vintages reach back to the same year: EastMoney's history grows, it never slides."""
     from pipeline.sources.sample import SAMPLE_BOARD, SAMPLE_VINTAGES, SampleSource
 
     total = IngestReport()
+    first_year = SAMPLE_VINTAGES[0].year - years + 1
     for vintage in SAMPLE_VINTAGES:
-        source = SampleSource(as_of=vintage, firms=firms, years=years)
+        source = SampleSource(as_of=vintage, firms=firms, years=vintage.year - first_year + 1)
         total.merge(ingest_board(source, store, SAMPLE_BOARD, price_end=_yyyymmdd(vintage), on_progress=on_progress))
     return total
 
 
+# -- Statements: truncated histories ----------------------------------------------------------------------
+
+
+def fetch_statement(source, store: RawStore, function: str, symbol: str, report: IngestReport) -> RawRecord:
+    """One F10 statement. It must have rows; a history with a hole or one shorter than stored before is kept
+    but flagged (akshare stops silently at the first batch of 5 dates EastMoney does not answer)."""
+    args = {"symbol": symbol}
+    frame = call(source, function, **args)
+    if len(frame) == 0:
+        raise EmptyResultError(
+            f"{function}(symbol={symbol!r}) returned no rows",
+            "a listed firm has reports: check the code and its exchange prefix",
+        )
+    periods = _periods(frame["REPORT_DATE"])
+    unknown = sorted({p for p in periods if not _is_quarter_end(p)})
+    if unknown:
+        report.warnings.append(
+            f"{function}(symbol={symbol!r}): unknown report period(s) {', '.join(map(str, unknown))}: kept as fetched, "
+            "left out of the truncation check"
+        )
+    earliest_before = _earliest_stored_period(store, source.name, function, args)
+    flags = history_flags([p for p in periods if _is_quarter_end(p)], earliest_before)
+    if flags:
+        report.warnings.append(f"{function}(symbol={symbol!r}): statement history looks truncated: {'; '.join(flags)}")
+    record = keep(source, store, function, args, frame, flags=tuple(flags))
+    report.add(record)
+    return record
+
+
+def history_flags(periods: list[date], earliest_before: date | None) -> list[str]:
+    """Signs of a truncated history in one payload's quarter ends: a run of GAP_QUARTERS or more missing
+    quarters between two reports, or a first period later than one stored from an earlier fetch."""
+    quarters = sorted(set(periods))
+    flags = []
+    for before, after in zip(quarters, quarters[1:]):
+        missing = _quarter_index(after) - _quarter_index(before) - 1
+        if missing >= GAP_QUARTERS:
+            flags.append(f"history_gap {before}..{after} ({missing} quarters missing)")
+    if quarters and earliest_before and earliest_before < quarters[0]:
+        flags.append(f"history_shrank {earliest_before}->{quarters[0]}")
+    return flags
+
+
+def _earliest_stored_period(store: RawStore, source_name: str, function: str, args: dict) -> date | None:
+    """The first period any earlier fetch of this request held: the latest payload's first period, or earlier
+    when that fetch was itself flagged as shrunk (the flag carries the earlier start forward)."""
+    latest = store.latest(function, args, source=source_name)
+    if latest is None or latest.rows == 0:
+        return None
+    known = _read_periods(store, latest.path)
+    for flag in latest.flags:
+        if flag.startswith("history_shrank "):
+            known += _periods([flag.split()[1].split("->")[0]])
+    return min(known) if known else None
+
+
+def _read_periods(store: RawStore, relative: str) -> list[date]:
+    import pyarrow.parquet as pq
+
+    column = pq.read_table(store.root / relative, columns=["REPORT_DATE"]).column(0).to_pylist()
+    return [p for p in _periods(column) if _is_quarter_end(p)]
+
+
+def _periods(values) -> list[date]:
+    out = []
+    for value in values:
+        text = str(value)[:10]
+        try:
+            out.append(date.fromisoformat(text))
+        except ValueError:
+            continue
+    return out
+
+
+def _is_quarter_end(day: date) -> bool:
+    return (day.month, day.day) in ((3, 31), (6, 30), (9, 30), (12, 31))
+
+
+def _quarter_index(day: date) -> int:
+    return day.year * 4 + (day.month - 1) // 3
+
+
+# -- Calendars: trading sessions and disclosure windows ---------------------------------------------------
+
+
+class TradingCalendar:
+    """Shanghai/Shenzhen trading sessions (exchange_calendars XSHG); outside its range, weekdays with a warning."""
+
+    def __init__(self):
+        self._calendar = None
+        self.warnings: list[str] = []
+
+    def is_session(self, day: date) -> bool:
+        calendar = self._xshg()
+        if calendar.first_session.date() <= day <= calendar.last_session.date():
+            return bool(calendar.is_session(day.isoformat()))
+        note = f"no exchange calendar for {day.year}: weekdays are taken as trading days"
+        if note not in self.warnings:
+            self.warnings.append(note)
+        return day.weekday() < 5
+
+    def previous(self, day: date) -> date:
+        """The last session strictly before `day`."""
+        candidate = day - timedelta(days=1)
+        while not self.is_session(candidate):
+            candidate -= timedelta(days=1)
+        return candidate
+
+    def last_close(self, now: datetime) -> tuple[date, bool]:
+        """The latest session whose close has settled, and whether a snapshot taken now still shows that close
+        (False during a session, when it shows intraday prices)."""
+        today = now.date()
+        if self.is_session(today):
+            if now.time() >= CLOSE_SETTLED:
+                return today, True
+            return self.previous(today), now.time() < SESSION_OPENS
+        return self.previous(today), True
+
+    def _xshg(self):
+        if self._calendar is None:
+            import warnings
+
+            import exchange_calendars
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # exchange_calendars 4.13 trips a pandas 3 deprecation notice while building
+                self._calendar = exchange_calendars.get_calendar("XSHG")
+        return self._calendar
+
+
+def disclosure_periods(day: date, grace_days: int = 5) -> list[date]:
+    """Report periods whose disclosure window contains `day`: FY by Apr 30 of the next year, Q1 by Apr 30,
+    H1 by Aug 31, Q3 by Oct 31; each window stays open `grace_days` after its deadline."""
+    windows = []
+    for year in (day.year - 1, day.year):
+        windows += [
+            (date(year - 1, 12, 31), date(year, 1, 1), date(year, 4, 30)),
+            (date(year, 3, 31), date(year, 4, 1), date(year, 4, 30)),
+            (date(year, 6, 30), date(year, 7, 1), date(year, 8, 31)),
+            (date(year, 9, 30), date(year, 10, 1), date(year, 10, 31)),
+        ]
+    return sorted(period for period, opens, due in windows if opens <= day <= due + timedelta(days=grace_days))
+
+
+def periods_to_check(day: date, policy: RefreshPolicy) -> list[date]:
+    """The open periods checked today: all of them, or in turn when more are open than checks allowed."""
+    periods = disclosure_periods(day, policy.grace_days)
+    limit = max(policy.disclosure_checks_per_day, 0)
+    if len(periods) <= limit:
+        return periods
+    start = day.toordinal() % len(periods)
+    return [periods[(start + i) % len(periods)] for i in range(limit)]
+
+
+# -- What is stored ----------------------------------------------------------------------------------------
+
+
+class StoredState:
+    """What the raw layer already holds for one source, read once before a run plans its fetches."""
+
+    def __init__(self, store: RawStore, source_name: str):
+        self.store = store
+        self.source = source_name
+        self._by_function: dict[str, list[RawRecord]] = {}
+        for record in store.records():
+            if record.source == source_name:
+                self._by_function.setdefault(record.function, []).append(record)
+        self._frames: dict[str, "pd.DataFrame"] = {}
+        self._price_last: dict[tuple[str, str], tuple[date, float] | None] = {}
+        self._snapshot_bars = sorted(
+            self._by_function.get(sources.PRICE_SNAPSHOT, []), key=lambda r: r.args.get("trade_date", ""), reverse=True
+        )
+
+    def latest(self, function: str, args: dict) -> RawRecord | None:
+        return self.store.latest(function, args, source=self.source)
+
+    def fetched_at(self, function: str, args: dict) -> datetime | None:
+        record = self.latest(function, args)
+        return datetime.fromisoformat(record.fetched_at) if record else None
+
+    def notice_date(self, code: str, period: date) -> date | None:
+        """NOTICE_DATE of `period` in the latest stored income statement of the firm, or None if absent."""
+        record = self.latest(sources.INCOME, {"symbol": codes.em_symbol(code)})
+        if record is None or record.rows == 0:
+            return None
+        frame = self._read(record, ["REPORT_DATE", "NOTICE_DATE"])
+        for report_date, notice in zip(frame["REPORT_DATE"], frame["NOTICE_DATE"]):
+            if str(report_date)[:10] == period.isoformat():
+                found = _periods([notice])
+                return found[0] if found else None
+        return None
+
+    def last_bar(self, code: str, adjust: str) -> tuple[date, float] | None:
+        """Date and close of the latest stored daily bar: from the daily histories, and for unadjusted prices
+        also from the snapshot bars."""
+        key = (code, adjust)
+        if key not in self._price_last:
+            best: tuple[date, float] | None = None
+            for record in self._by_function.get(sources.PRICES, []):
+                if record.args.get("symbol") == code and record.args.get("adjust", "") == adjust and record.rows:
+                    best = max(filter(None, [best, self._last_row(record, code)]), default=None)
+            if adjust == "":
+                for record in self._snapshot_bars:  # newest first: the first one holding the stock is its latest
+                    if best and record.args.get("trade_date", "") <= _yyyymmdd(best[0]):
+                        break
+                    found = self._last_row(record, code)
+                    if found:
+                        best = max(filter(None, [best, found]))
+                        break
+            self._price_last[key] = best
+        return self._price_last[key]
+
+    def _last_row(self, record: RawRecord, code: str) -> tuple[date, float] | None:
+        frame = self._read(record, ["日期", "股票代码", "收盘"])
+        rows = frame[(frame["股票代码"].astype(str) == code) & frame["收盘"].notna()]
+        if rows.empty:
+            return None
+        last = rows.loc[rows["日期"].map(lambda d: str(d)[:10]).idxmax()]
+        return date.fromisoformat(str(last["日期"])[:10]), float(last["收盘"])
+
+    def _read(self, record: RawRecord, columns: list[str]) -> "pd.DataFrame":
+        if record.path not in self._frames:
+            self._frames[record.path] = self.store.read(record)
+        frame = self._frames[record.path]
+        return frame[[c for c in columns if c in frame.columns]]
+
+
+# -- The live refresh --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Task:
+    function: str
+    args: dict
+    why: str
+
+
+def ingest_live(
+    source,
+    store: RawStore,
+    *,
+    now: datetime | None = None,
+    policy: RefreshPolicy = RefreshPolicy(),
+    calendar: TradingCalendar | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> IngestReport:
+    """Bring the raw layer up to date for the current universe (backfill what is missing, refresh what is
+    stale). A firm that fails is recorded and skipped; a blocked source or a schema change stops the run,
+    keeping everything fetched so far."""
+    from pipeline import universe
+
+    step = on_step or (lambda _message: None)
+    now = now or source.now()
+    calendar = calendar or TradingCalendar()
+    report = IngestReport()
+    refuse_sample_mix(store, source)
+    snapshot = universe.latest_snapshot(store)
+    if snapshot is None:
+        raise UsageError(
+            "there is no universe yet, so nothing to ingest",
+            "import a member list (leasewatch universe import FILE) or take EastMoney's board (leasewatch universe sync)",
+        )
+    members = dict(snapshot.members)
+    session, shows_close = calendar.last_close(now)
+    report.session = session
+    state = StoredState(store, source.name)
+
+    snapshots = []
+    if snapshot.function == sources.BOARD_CONS:
+        step(f"board {snapshot.board}: constituents and the day's prices")
+        fresh_after = _fresh_after(now, session, shows_close)
+        refresh = universe.refresh_board(
+            source, store, snapshot.board, accept_changes=policy.accept_changes, fresh_after=fresh_after
+        )
+        if refresh.record is not None:
+            report.add(refresh.record)
+        if refresh.applied:
+            members = refresh.members
+        else:
+            report.pending_change = refresh.change.summary()
+            report.warnings.append(f"board {snapshot.board} changed by more than 10 %, not applied: {report.pending_change}")
+        snapshots.append((sources.BOARD_CONS, refresh.frame))
+    elif shows_close:
+        snapshots = _spot_lists(source, store, members, now, session, state, report, step)
+    report.members = sorted(members)
+    covered = _store_bars(source, store, members, snapshots, session, calendar, state, report) if shows_close else set()
+
+    filed = _filings(source, store, members, now, policy, state, report, step)
+    plan = _plan(members, now, session, policy, state, filed, covered)
+    reasons = [task.why for tasks in plan.values() for task in tasks]
+    report.plan = {why: reasons.count(why) for why in ("new", "filed", "repull", "prices")}
+    report.plan["firms"] = len(plan)
+    step(
+        f"plan: {len(plan)} of {len(members)} firms need fetches "
+        f"({', '.join(f'{n} {why}' for why, n in report.plan.items() if why != 'firms' and n)})"
+    )
+    for done, (code, tasks) in enumerate(sorted(plan.items()), start=1):
+        _run_firm(source, store, code, tasks, report)
+        if on_progress:
+            on_progress(done, len(plan), code)
+    report.warnings.extend(calendar.warnings)
+    return report
+
+
+def refuse_sample_mix(store: RawStore, source) -> None:
+    """Live data and the embedded sample never share a raw layer (every output would be half fiction)."""
+    if source.is_sample:
+        return
+    if any(r.is_sample for r in store.records(sources.INCOME)):
+        raise UsageError(
+            f"{store.root} holds the embedded sample; live data would mix with it",
+            "use another data directory: leasewatch --data-dir DIR ingest --source akshare",
+        )
+
+
+def _fresh_after(now: datetime, session: date, shows_close: bool) -> datetime:
+    """A snapshot fetched after this moment still answers the question a fetch now would ask."""
+    if shows_close:
+        return datetime.combine(session, CLOSE_SETTLED)
+    return datetime.combine(now.date(), time.min)
+
+
+def _fetch_fresh(source, store, function, args, fresh_after, report, *, must_have_rows=False):
+    """The stored frame when it was fetched after `fresh_after` (a rerun the same evening), else a new fetch."""
+    latest = store.latest(function, args, source=source.name)
+    if latest is not None and datetime.fromisoformat(latest.fetched_at) >= fresh_after:
+        return store.read(latest)
+    frame = call(source, function, **args)
+    if must_have_rows and len(frame) == 0:
+        raise EmptyResultError(
+            f"{function}({_args_text(args)}) returned no rows", "the market list cannot be empty: rerun later"
+        )
+    report.add(keep(source, store, function, args, frame))
+    return frame
+
+
+def _spot_lists(source, store, members, now, session, state, report, step) -> list[tuple[str, "pd.DataFrame"]]:
+    """The day's spot list of each exchange that has a member still lacking the session's bar (an imported
+    universe has no board list to take prices from)."""
+    from pipeline.sources.akshare_source import SPOT_OF_EXCHANGE
+
+    lacking = {codes.exchange_of(c) for c in members if (last := state.last_bar(c, "")) is not None and last[0] < session}
+    out = []
+    for exchange in sorted(lacking):
+        function = SPOT_OF_EXCHANGE[exchange]
+        step(f"{function}: the day's prices")
+        frame = _fetch_fresh(source, store, function, {}, _fresh_after(now, session, True), report, must_have_rows=True)
+        out.append((function, frame))
+    return out
+
+
+def _store_bars(source, store, members, snapshots, session, calendar, state, report) -> set[str]:
+    """Cut the session's bar for each member from the snapshots and store them as one PRICE_SNAPSHOT frame.
+    Returns the members whose unadjusted prices are now complete through the session (or not trading)."""
+    import pandas as pd
+
+    from pipeline.sources.akshare_source import COLUMNS, SNAPSHOT_COLUMNS
+
+    previous_session = calendar.previous(session)
+    covered: set[str] = set()
+    bars = []
+    used = []
+    for function, frame in snapshots:
+        missing = [c for c in SNAPSHOT_COLUMNS if c not in frame.columns]
+        if missing and len(frame.columns):
+            raise SchemaDriftError(
+                f"{function} lacks the columns a day's bar needs: {missing}", "akshare's output changed: check the pinned version"
+            )
+        used.append(function)
+        for row in frame.to_dict("records"):
+            code = str(row["代码"]).zfill(6)
+            if code not in members or code in covered:
+                continue
+            last = state.last_bar(code, "")
+            if last is None:
+                continue  # never fetched: the full history comes below
+            if last[0] >= session or pd.isna(row["最新价"]) or not row["成交量"]:
+                covered.add(code)  # already stored, or suspended today (no bar to add)
+                continue
+            if last[0] == previous_session and abs(float(row["昨收"]) - last[1]) <= PRICE_TOLERANCE:
+                bars.append(_bar(code, session, row))
+                covered.add(code)
+    if bars:
+        frame = pd.DataFrame(bars, columns=list(COLUMNS[sources.PRICES]))
+        frame["成交量"] = frame["成交量"].astype("int64")
+        args = {"trade_date": _yyyymmdd(session), "adjust": "", "from": ",".join(used)}
+        report.add(keep(source, store, sources.PRICE_SNAPSHOT, args, frame))
+    return covered
+
+
+def _bar(code: str, session: date, row: dict) -> dict:
+    bar = {"日期": session, "股票代码": code, "开盘": row["今开"], "收盘": row["最新价"], "成交量": int(row["成交量"])}
+    for column in ("最高", "最低", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率"):
+        bar[column] = row[column]
+    return bar
+
+
+def _filings(source, store, members, now, policy, state, report, step) -> dict[str, tuple[date, date]]:
+    """Members whose report for an open disclosure period was published after what we hold:
+    code → (period, publication date 实际披露时间). One market-wide call per period and market; a failed
+    call is a warning, never the end of the run."""
+    import pandas as pd
+
+    from pipeline.sources.akshare_source import DISCLOSURE_DATES, DISCLOSURE_MARKET_OF_EXCHANGE
+
+    filed: dict[str, tuple[date, date]] = {}
+    # A firm without stored statements is fetched anyway; a cold backfill needs no filing check.
+    held = [c for c in members if state.fetched_at(sources.INCOME, {"symbol": codes.em_symbol(c)}) is not None]
+    markets = sorted({DISCLOSURE_MARKET_OF_EXCHANGE[codes.exchange_of(c)] for c in held})
+    for period in periods_to_check(now.date(), policy):
+        for market in markets:
+            args = {"symbol": market, "date": _yyyymmdd(period)}
+            step(f"{DISCLOSURE_DATES}({_args_text(args)}): who filed")
+            try:
+                frame = _fetch_fresh(source, store, DISCLOSURE_DATES, args, datetime.combine(now.date(), time.min), report)
+            except (SourceBlockedError, SchemaDriftError):
+                raise
+            except LeasewatchError as exc:
+                report.warnings.append(f"filing check for {period} ({market}) skipped: {exc.message}")
+                continue
+            if len(frame) == 0:
+                report.warnings.append(f"{DISCLOSURE_DATES}({_args_text(args)}) returned no rows: no filing check for {period}")
+                continue
+            for code, published in zip(frame["股票代码"].astype(str), frame["实际披露时间"]):
+                if code not in members or pd.isna(published):
+                    continue
+                published = pd.Timestamp(published).date()
+                if not _holds_filing(state, code, period, published) or _fetched_before(state, code, published):
+                    filed[code] = (period, published)
+    return filed
+
+
+def _holds_filing(state: StoredState, code: str, period: date, published: date) -> bool:
+    notice = state.notice_date(code, period)
+    return notice is not None and notice >= published
+
+
+def _fetched_before(state: StoredState, code: str, day: date) -> bool:
+    """Some of the firm's data was last fetched before `day` (a refresh interrupted half way)."""
+    for function, takes_symbol in _FIRM_FUNCTIONS:
+        fetched = state.fetched_at(function, {"symbol": codes.em_symbol(code) if takes_symbol else code})
+        if fetched is not None and fetched.date() < day:
+            return True
+    return False
+
+
+def _plan(members, now, session, policy, state, filed, covered) -> dict[str, list[_Task]]:
+    """Per firm, the fetches that are missing or stale. Decided from the raw manifest only, so a rerun after an
+    interruption plans exactly what the first run did not finish."""
+    today = now.date()
+    repull = _repull_due(members, now, policy, state)
+    plan: dict[str, list[_Task]] = {}
+    for code in sorted(members):
+        tasks = []
+        for function, takes_symbol in _FIRM_FUNCTIONS:
+            args = {"symbol": codes.em_symbol(code) if takes_symbol else code}
+            fetched = state.fetched_at(function, args)
+            if fetched is None:
+                tasks.append(_Task(function, args, "new"))
+            elif code in filed and _stale_after_filing(state, code, filed[code], fetched, today):
+                tasks.append(_Task(function, args, "filed"))
+            elif code in repull and fetched < repull[code]:
+                tasks.append(_Task(function, args, "repull"))
+        unadjusted = state.last_bar(code, "")
+        append = code not in covered and unadjusted is not None and unadjusted[0] < session
+        for adjust in ("", "hfq"):
+            previous = state.last_bar(code, adjust)
+            end = _yyyymmdd(session)
+            if previous is None:
+                tasks.append(_Task(sources.PRICES, _hist_args(code, PRICE_HISTORY_START, end, adjust), "new"))
+            elif append and previous[0] < session:
+                # from the last stored day, so the overlap shows the history continues where it left off
+                tasks.append(_Task(sources.PRICES, _hist_args(code, _yyyymmdd(previous[0]), end, adjust), "prices"))
+        if tasks:
+            plan[code] = tasks
+    return plan
+
+
+def _stale_after_filing(
+    state: StoredState, code: str, filing: tuple[date, date], fetched: datetime, today: date
+) -> bool:
+    """Fetched before the filing; or after it but EastMoney did not carry it yet (then again on a later day,
+    never twice a day)."""
+    period, published = filing
+    if fetched.date() < published:
+        return True
+    return fetched.date() < today and not _holds_filing(state, code, period, published)
+
+
+def _repull_due(members, now, policy, state) -> dict[str, datetime]:
+    """Firms whose statements are due for a full re-pull → the time before which a fetch counts as stale."""
+    if policy.repull_all:
+        cutoff = datetime.combine(now.date(), time.min)
+        return {code: cutoff for code in members}
+    if policy.repull_every_days <= 0:
+        return {}
+    cutoff = now - timedelta(days=policy.repull_every_days)
+    due = []
+    for code in members:
+        fetched = state.fetched_at(sources.INCOME, {"symbol": codes.em_symbol(code)})
+        if fetched is not None and fetched < cutoff:
+            due.append((fetched, code))
+    return {code: cutoff for _, code in sorted(due)[: max(policy.repull_limit, 0)]}
+
+
+def _run_firm(source, store, code: str, tasks: list[_Task], report: IngestReport) -> None:
+    """A firm's fetches. Segment tables are optional (some firms publish none); any other failure marks the firm."""
+    errors = []
+    for task in tasks:
+        try:
+            if task.function in sources.STATEMENTS:
+                fetch_statement(source, store, task.function, task.args["symbol"], report)
+                continue
+            frame = call(source, task.function, **task.args)
+            if len(frame) == 0 and task.function == sources.SHARE_INFO:
+                raise EmptyResultError(f"{task.function}(symbol={code!r}) returned no rows", "check the code")
+            if len(frame) == 0 and task.function == sources.PRICES and task.args["start_date"] == PRICE_HISTORY_START:
+                raise EmptyResultError(
+                    f"{task.function}({_args_text(task.args)}) returned no prices",
+                    "check the code; a listed stock has trading days",
+                )
+            report.add(keep(source, store, task.function, task.args, frame))
+        except (SourceBlockedError, SchemaDriftError):
+            raise
+        except LeasewatchError as exc:
+            if task.function == sources.SEGMENTS:
+                report.warnings.append(f"{code}: no segment table: {exc.message}")
+            else:
+                errors.append(exc.message)
+    if errors:
+        report.failures[code] = "; ".join(errors)
+
+
+def _hist_args(code: str, start: str, end: str, adjust: str) -> dict:
+    return {"symbol": code, "period": "daily", "start_date": start, "end_date": end, "adjust": adjust}
+
+
 def _yyyymmdd(day: date) -> str:
     return day.strftime("%Y%m%d")
+
+
+def _args_text(args: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in sorted(args.items()))

@@ -26,6 +26,7 @@ TABLE_OF_FUNCTION = {
     sources.CASHFLOW: "cashflow",
     sources.SEGMENTS: "segments",
     sources.PRICES: "prices",
+    sources.PRICE_SNAPSHOT: "prices",
     sources.BOARD_CONS: "universe",
     sources.UNIVERSE_IMPORT: "universe",
     sources.SHARE_INFO: "share_info",

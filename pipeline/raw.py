@@ -3,11 +3,17 @@
 Layout under `data/raw/`:
     <source>/<function>/<args-slug>/<sha256[:16]>.parquet   one file per distinct payload (content-addressed)
     manifest.jsonl                                          one line per fetch, in fetch order
+    checked.jsonl                                           size and mtime of each payload when written or verified
+    quarantine/                                             corrupt payloads moved aside by `verify`, and their log
 
 The same payload fetched twice is stored once (the second fetch only adds a manifest line);
 a changed payload for the same key is a new file, i.e. a new version. Files are written to a temporary
 name and renamed, and the manifest line is appended after the rename, so an interrupted write leaves at
 most an orphan file that the next identical fetch reuses.
+
+A payload that fails verification (unreadable, or its content no longer matches its hash) is moved to
+quarantine/ and its fetches are hidden from readers until the same request is fetched again, so a build
+skips it and an incremental ingest sees the request as never fetched.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ if TYPE_CHECKING:
 
 MANIFEST = "manifest.jsonl"
 QUARANTINE = "quarantine"
+QUARANTINE_LOG = "quarantine.jsonl"
+CHECKED = "checked.jsonl"
 _METADATA_KEY = b"leasewatch"
 
 
@@ -46,6 +54,7 @@ class RawRecord:
     columns: int
     new: bool  # False when the payload equals one stored before for this key
     is_sample: bool
+    flags: tuple = ()  # what the fetch noticed about the payload, e.g. a truncated statement history
 
     @property
     def key(self) -> str:
@@ -94,6 +103,7 @@ class RawStore:
         fetched_at: datetime,
         source_version: str,
         is_sample: bool,
+        flags: tuple = (),
     ) -> RawRecord:
         """Store a fetched frame (once per distinct content) and record the fetch in the manifest."""
         import pyarrow as pa
@@ -117,6 +127,7 @@ class RawStore:
             columns=frame.shape[1],
             new=not (previous and previous.sha256 == sha),
             is_sample=is_sample,
+            flags=tuple(flags),
         )
         try:
             if not seen_before:
@@ -127,6 +138,7 @@ class RawStore:
                 pq.write_table(table, tmp)
                 _fsync_file(tmp)
                 os.replace(tmp, target)
+                self._note_checked(record.path, sha)
             self._append_manifest(record)
             if self._latest is not None:
                 self._latest[(source, record.key)] = record
@@ -138,9 +150,10 @@ class RawStore:
         return record
 
     def records(self, function: str | None = None) -> list[RawRecord]:
-        """Every fetch in the manifest, oldest first; optionally only one function's."""
+        """Every fetch in the manifest whose payload is not quarantined, oldest first; optionally one function's."""
         if not self.manifest_path.exists():
             return []
+        hidden = self._quarantined_missing()
         out = []
         with self.manifest_path.open(encoding="utf-8") as fh:
             for line in fh:
@@ -151,7 +164,7 @@ class RawStore:
                     record = RawRecord(**json.loads(line))
                 except (json.JSONDecodeError, TypeError):
                     continue  # a torn last line from an interrupted append; the fetch will be repeated
-                if function is None or record.function == function:
+                if (function is None or record.function == function) and record.path not in hidden:
                     out.append(record)
         return out
 
@@ -177,6 +190,102 @@ class RawStore:
 
         return pq.read_table(self.path_of(record)).to_pandas()
 
+    def verify(self, *, full: bool = False) -> list["Problem"]:
+        """Check each stored payload against the hash it was stored under; quarantine the bad ones.
+
+        A payload is re-read and re-hashed when its size or modification time differs from when it was written
+        or last verified (always, with `full`), so a routine check costs one stat per file."""
+        checked = self._checked()
+        problems = []
+        for record in {r.path: r for r in self.records()}.values():
+            path = self.path_of(record)
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                problems.append(self._quarantine(record, "missing"))
+                continue
+            if not full and checked.get(record.path) == [stat.st_size, stat.st_mtime_ns]:
+                continue
+            try:
+                sha = content_hash(self.read(record))
+            except Exception as exc:  # pyarrow raises several types for a truncated or garbled file
+                problems.append(self._quarantine(record, f"unreadable ({type(exc).__name__})"))
+                continue
+            if sha != record.sha256:
+                problems.append(self._quarantine(record, "hash mismatch"))
+            else:
+                self._note_checked(record.path, sha)
+        if problems:
+            self._latest = None
+        return problems
+
+    def remove_orphans(self) -> list[Path]:
+        """Delete temporary files left by writers that were killed before their rename; a live writer's are kept."""
+        removed = []
+        for tmp in self.root.rglob("*.tmp*"):
+            pid = tmp.suffix[len(".tmp"):]
+            if tmp.is_file() and pid.isdigit() and not _process_alive(int(pid)):
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+        return removed
+
+    def quarantined(self) -> list[dict]:
+        """Every quarantine event, oldest first: path, sha256, reason, function, args, at."""
+        log = self.root / QUARANTINE / QUARANTINE_LOG
+        if not log.exists():
+            return []
+        return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def _quarantine(self, record: RawRecord, reason: str) -> "Problem":
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        source = self.path_of(record)
+        event = {
+            "path": record.path,
+            "sha256": record.sha256,
+            "reason": reason,
+            "function": record.function,
+            "args": record.args,
+            "at": datetime.now().replace(microsecond=0).isoformat(),
+        }
+        try:
+            folder = self.root / QUARANTINE
+            folder.mkdir(parents=True, exist_ok=True)
+            if source.exists():
+                moved = folder / f"{record.path}.{stamp}"
+                moved.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, moved)
+            _append_line(folder / QUARANTINE_LOG, json.dumps(event, ensure_ascii=False))
+        except OSError as exc:
+            raise StorageError(
+                f"cannot quarantine the corrupt raw file {source}: {exc.strerror or exc}",
+                "fix the permissions of the data directory, then rerun",
+            ) from exc
+        return Problem(record.path, reason, record.function, dict(record.args))
+
+    def _quarantined_missing(self) -> set[str]:
+        log = self.root / QUARANTINE / QUARANTINE_LOG
+        if not log.exists():
+            return set()
+        return {e["path"] for e in self.quarantined() if not (self.root / e["path"]).exists()}
+
+    def _checked(self) -> dict[str, list[int]]:
+        path = self.root / CHECKED
+        if not path.exists():
+            return {}
+        out = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+                out[entry["path"]] = [entry["size"], entry["mtime_ns"]]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue  # a torn line from an interrupted append: that file is simply verified again
+        return out
+
+    def _note_checked(self, relative: str, sha: str) -> None:
+        stat = (self.root / relative).stat()
+        entry = {"path": relative, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha}
+        _append_line(self.root / CHECKED, json.dumps(entry))
+
     @staticmethod
     def _readable(path: Path) -> bool:
         import pyarrow.parquet as pq
@@ -189,11 +298,37 @@ class RawStore:
 
     def _append_manifest(self, record: RawRecord) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(asdict(record), ensure_ascii=False) + "\n"
-        with self.manifest_path.open("a", encoding="utf-8") as fh:
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
+        _append_line(self.manifest_path, json.dumps(asdict(record), ensure_ascii=False))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A stored payload that failed verification and was quarantined."""
+
+    path: str
+    reason: str  # "missing", "unreadable (…)" or "hash mismatch"
+    function: str
+    args: dict
+
+    def describe(self) -> str:
+        return f"{self.function}({', '.join(f'{k}={v}' for k, v in sorted(self.args.items()))}): {self.reason}"
+
+
+def _append_line(path: Path, line: str) -> None:
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _to_arrow(frame: "pd.DataFrame"):

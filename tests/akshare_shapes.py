@@ -152,16 +152,94 @@ def hist(code: str, closes: dict[str, float]) -> pd.DataFrame:
     return frame
 
 
-def board(members: dict[str, str]) -> pd.DataFrame:
-    """stock_board_concept_cons_em: {code: name}."""
+def board(members: dict[str, str], quotes: dict[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+    """stock_board_concept_cons_em: {code: name}; `quotes` gives {code: (最新价, 昨收)} for a day's prices."""
     records = []
     for rank, (code, name) in enumerate(sorted(members.items()), start=1):
         record = {column: 0.0 for column in BOARD_COLUMNS}
         record.update({"序号": rank, "代码": code, "名称": name})
+        if quotes and code in quotes:
+            record.update(_quote(*quotes[code]))
         records.append(record)
     frame = pd.DataFrame(records, columns=BOARD_COLUMNS)
     frame["序号"] = frame["序号"].astype("int64")
     return frame
+
+
+def _quote(close: float, previous: float) -> dict:
+    """The price columns EastMoney's list functions return for one stock (成交量 in 手, 成交额 in 元, % columns)."""
+    change = round(close - previous, 2)
+    return {
+        "最新价": close, "今开": previous, "最高": max(close, previous), "最低": min(close, previous), "昨收": previous,
+        "成交量": 1000.0, "成交额": close * 100_000, "振幅": round(abs(change) / previous * 100, 2),
+        "涨跌幅": round(change / previous * 100, 2), "涨跌额": change, "换手率": 0.5,
+    }
+
+
+SPOT_COLUMNS = [
+    "序号", "代码", "名称", "最新价", "涨跌幅", "涨跌额", "成交量", "成交额", "振幅", "最高", "最低", "今开", "昨收",
+    "量比", "换手率", "市盈率-动态", "市净率", "总市值", "流通市值", "涨速", "5分钟涨跌", "60日涨跌幅", "年初至今涨跌幅",
+]
+YYSJ_COLUMNS = ["序号", "股票代码", "股票简称", "首次预约时间", "一次变更日期", "二次变更日期", "三次变更日期", "实际披露时间"]
+BOARD_NAME_COLUMNS = [
+    "排名", "板块名称", "板块代码", "最新价", "涨跌额", "涨跌幅", "总市值", "换手率", "上涨家数", "下跌家数", "领涨股票", "领涨股票-涨跌幅",
+]
+
+
+def spot(quotes: dict[str, tuple[str, float, float]]) -> pd.DataFrame:
+    """stock_sh_a_spot_em / stock_sz_a_spot_em / stock_bj_a_spot_em: {code: (name, 最新价, 昨收)}; a suspended
+    stock has 最新价 NaN, as EastMoney's "-" becomes after akshare's to_numeric."""
+    records = []
+    for rank, (code, (name, close, previous)) in enumerate(sorted(quotes.items()), start=1):
+        record = {column: float("nan") for column in SPOT_COLUMNS}
+        record.update({"序号": rank, "代码": code, "名称": name})
+        if close == close:
+            record.update(_quote(close, previous))
+        else:
+            record.update({"昨收": previous, "成交量": float("nan")})
+        records.append(record)
+    frame = pd.DataFrame(records, columns=SPOT_COLUMNS)
+    frame["序号"] = frame["序号"].astype("int64")
+    return frame
+
+
+def yysj(rows: dict[str, tuple[str, str, str | None]]) -> pd.DataFrame:
+    """stock_yysj_em: {code: (name, 首次预约时间 'YYYY-MM-DD', 实际披露时间 or None)}; dates are datetime.date
+    in object columns, missing ones NaT, as akshare's `pd.to_datetime(...).dt.date` leaves them."""
+    records = []
+    for rank, (code, (name, appointed, actual)) in enumerate(sorted(rows.items(), key=lambda kv: kv[1][1]), start=1):
+        records.append(
+            {
+                "序号": rank, "股票代码": code, "股票简称": name, "首次预约时间": date.fromisoformat(appointed),
+                "一次变更日期": pd.NaT, "二次变更日期": pd.NaT, "三次变更日期": pd.NaT,
+                "实际披露时间": date.fromisoformat(actual) if actual else pd.NaT,
+            }
+        )
+    frame = pd.DataFrame(records, columns=YYSJ_COLUMNS)
+    frame["序号"] = frame["序号"].astype("int64")
+    return frame
+
+
+def board_names(boards: dict[str, str]) -> pd.DataFrame:
+    """stock_board_concept_name_em: {BK code: 板块名称}."""
+    records = []
+    for rank, (code, title) in enumerate(boards.items(), start=1):
+        record = {column: 0.0 for column in BOARD_NAME_COLUMNS}
+        record.update({"排名": rank, "板块名称": title, "板块代码": code, "领涨股票": "测试"})
+        records.append(record)
+    frame = pd.DataFrame(records, columns=BOARD_NAME_COLUMNS)
+    frame["排名"] = frame["排名"].astype("int64")
+    return frame
+
+
+def ths_info(rising: int, falling: int) -> pd.DataFrame:
+    """stock_board_concept_info_ths: 项目/值 as text, 涨跌家数 written "rising/falling"."""
+    items = [
+        ("今开", "1001.55"), ("昨收", "998.12"), ("最低", "990.01"), ("最高", "1010.20"), ("成交量(万手)", "1234.5"),
+        ("板块涨幅", "0.35%"), ("涨幅排名", "120/390"), ("涨跌家数", f"{rising}/{falling}"), ("资金净流入(亿)", "1.2"),
+        ("成交额(亿)", "321.0"),
+    ]
+    return pd.DataFrame(items, columns=["项目", "值"])
 
 
 def info(code: str, name: str, total_shares: float) -> pd.DataFrame:

@@ -1,9 +1,24 @@
 -- data_quality: every flagged condition a reader should know about, one row per (code, period_end, check).
 -- Checks: report_missing, quarter_not_derivable (the earlier report of the year is missing), revenue_fallback,
 -- restated, da_carried, compute_carried, da_not_disclosed (an H1/FY report without the D&A supplement),
--- zero_revenue. Input: marts.fundamentals.
+-- zero_revenue, history_truncated (the latest fetch of a statement has a hole or starts later than an earlier
+-- fetch: see intermediate.int_statement_history). Inputs: marts.fundamentals, intermediate.int_statement_history.
 with f as (
     select * from marts.fundamentals
+),
+truncated as (
+    select code, last_day(gap_after + interval 3 month)::date as period_end,
+           format('{}: the latest fetch lacks {} quarters after {} (a batch of dates EastMoney did not answer); '
+                  || 'rows from earlier fetches are used where they exist', statement, longest_gap_quarters, gap_after)
+               as detail
+    from intermediate.int_statement_history
+    where is_latest and history_gap
+    union all
+    select code, earliest_before,
+           format('{}: the latest fetch starts at {}, an earlier one at {}; the older periods come from the earlier fetch',
+                  statement, first_period, earliest_before)
+    from intermediate.int_statement_history
+    where is_latest and history_shrank
 ),
 checks as (
     select code, period_end, 'report_missing' as check_name, 'no report for this quarter' as detail
@@ -29,6 +44,9 @@ checks as (
     union all
     select code, period_end, 'zero_revenue', 'revenue is zero: margins are NULL'
     from f where revenue_ytd = 0
+    union all
+    select code, period_end, 'history_truncated', string_agg(detail, '; ' order by detail)
+    from truncated group by code, period_end
 ),
 final as (
     select c.*, f.name, f.is_sample

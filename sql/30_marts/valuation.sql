@@ -1,0 +1,100 @@
+-- valuation: price, market value, multiples and returns per firm and trading day.
+-- Grain: (code, trade_date). Prices and market_cap in 元; ps_ttm and pe_ttm plain ratios; returns fractions.
+-- market_cap = unadjusted close × total shares, the count of the latest stock_individual_info_em fetch on or
+-- before the day (before the first fetch, the earliest known count, flagged shares_are_later).
+-- P/S and P/E use the latest report published by the day (notice_date ≤ trade_date, so no look-ahead):
+-- revenue TTM and attributable net profit TTM from marts.fundamentals; NULL when that figure is ≤ 0 or NULL.
+-- Returns compare forward-adjusted closes with the last close on or before the same date one month, three
+-- months and one year earlier, and (YTD) with the last close of the previous year; NULL where the stored
+-- history does not reach back that far.
+-- Inputs: intermediate.int_prices_adjusted, intermediate.int_share_history, marts.fundamentals, marts.universe.
+with prices as (
+    select
+        *,
+        (trade_date - interval 1 month)::date as date_1m,
+        (trade_date - interval 3 month)::date as date_3m,
+        (trade_date - interval 1 year)::date as date_1y,
+        make_date(year(trade_date), 1, 1) - 1 as date_prior_year_end
+    from intermediate.int_prices_adjusted
+),
+shares as (
+    select * from intermediate.int_share_history
+),
+earliest_shares as (
+    select code, arg_min(total_shares, valid_from) as total_shares, min(valid_from) as valid_from
+    from shares
+    group by code
+),
+published as (
+    -- the newest period published by each notice date (a restated or late old period must not win)
+    select code, notice_date,
+           max(period_end) over (partition by code order by notice_date rows between unbounded preceding and current row)
+               as period_end
+    from marts.fundamentals
+    where not report_missing and notice_date is not null
+),
+reports as (
+    select p.code, p.notice_date, p.period_end, f.revenue_ttm, f.net_profit_parent_ttm
+    from (select distinct on (code, notice_date) * from published order by code, notice_date, period_end desc) p
+    join marts.fundamentals f using (code, period_end)
+),
+with_shares as (
+    select
+        p.*,
+        coalesce(s.total_shares, e.total_shares) as total_shares,
+        coalesce(s.valid_from, e.valid_from) as shares_as_of
+    from prices p
+    asof left join shares s on p.code = s.code and p.trade_date >= s.valid_from
+    left join earliest_shares e on e.code = p.code
+),
+with_reports as (
+    select w.*, r.period_end as report_period, r.notice_date as report_notice_date, r.revenue_ttm, r.net_profit_parent_ttm
+    from with_shares w
+    asof left join reports r on w.code = r.code and w.trade_date >= r.notice_date
+),
+with_history as (
+    select
+        w.*,
+        m1.close_qfq as close_qfq_1m,
+        m3.close_qfq as close_qfq_3m,
+        y1.close_qfq as close_qfq_1y,
+        ye.close_qfq as close_qfq_prior_year_end
+    from with_reports w
+    asof left join prices m1 on w.code = m1.code and w.date_1m >= m1.trade_date
+    asof left join prices m3 on w.code = m3.code and w.date_3m >= m3.trade_date
+    asof left join prices y1 on w.code = y1.code and w.date_1y >= y1.trade_date
+    asof left join prices ye on w.code = ye.code and w.date_prior_year_end >= ye.trade_date
+),
+final as (
+    select
+        h.code,
+        u.name,
+        h.trade_date,
+        h.close,
+        h.close_qfq,
+        h.hfq_factor,
+        h.factor_is_carried,
+        h.volume_lots,
+        h.amount,
+        h.total_shares,
+        h.shares_as_of,
+        h.shares_as_of > h.trade_date as shares_are_later,
+        h.close * h.total_shares as market_cap,
+        h.report_period,
+        h.report_notice_date,
+        h.revenue_ttm,
+        h.net_profit_parent_ttm,
+        safe_ratio(h.close * h.total_shares, h.revenue_ttm) as ps_ttm,
+        safe_ratio(h.close * h.total_shares, h.net_profit_parent_ttm) as pe_ttm,
+        h.close_qfq / h.close_qfq_1m - 1 as return_1m,
+        h.close_qfq / h.close_qfq_3m - 1 as return_3m,
+        h.close_qfq / h.close_qfq_prior_year_end - 1 as return_ytd,
+        h.close_qfq / h.close_qfq_1y - 1 as return_1y,
+        h.trade_date = max(h.trade_date) over (partition by h.code) as is_latest,
+        h.trade_date = max(h.trade_date) over (partition by h.code, year(h.trade_date), quarter(h.trade_date))
+            as is_quarter_close,
+        h.is_sample
+    from with_history h
+    left join marts.universe u using (code)
+)
+select * from final

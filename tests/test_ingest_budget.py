@@ -1,0 +1,26 @@
+"""The request budget (pipeline/bench_requests.py), run small: the simulated upstream counts what a day costs."""
+
+from __future__ import annotations
+
+from pipeline.bench_requests import bench_code, request_budget, table
+
+
+def test_request_budget_rows_and_targets():
+    rows = {(r.scenario, r.universe): r for r in request_budget(firms=4, years=2)}
+    board = rows[("daily, no new filings", "EastMoney board")]
+    imported = rows[("daily, no new filings", "imported list")]
+    assert board.by_function == {"stock_board_concept_cons_em": 1, "stock_yysj_em": 12}  # one page of 4; 11 pages + 1
+    assert imported.by_function == {"stock_sh_a_spot_em": 23, "stock_sz_a_spot_em": 29, "stock_yysj_em": 12}
+    assert board.within_target and imported.within_target
+
+    filed = rows[("daily, 4 firms filed", "EastMoney board")]
+    # each filer: three statements of 1 date list + 1 batch (5 periods), 1 HTML page, segments, share facts
+    assert filed.requests == board.requests + 4 * (3 * 2 + 1 + 1 + 1)
+    backfill = rows[("cold backfill", "either")]
+    naive = rows[("naive daily loop (every function, every stock)", "any")]
+    assert naive.requests == backfill.requests == 4 * (3 * 2 + 1 + 1 + 2 + 1)  # 4 periods before Q1 2026 was filed
+    assert "daily, no new filings" in table(list(rows.values()))
+
+
+def test_the_simulated_universe_covers_both_exchanges_and_star_and_chinext():
+    assert [bench_code(i) for i in range(1, 5)] == ["688801", "002802", "300803", "603804"]
