@@ -28,5 +28,6 @@ lock: $(STAMP)
 	@$(BIN)/python -m pip freeze --exclude-editable | grep -v '^leasewatch' > requirements.lock.new
 	@mv requirements.lock.new requirements.lock
 
+# Removes the environment only: data/raw holds hours of polite downloads and is never deleted by make.
 clean:
-	rm -rf $(VENV) data/raw data/*.duckdb* data/warehouses data/logs reports/20*
+	rm -rf $(VENV) .pytest_cache

@@ -105,7 +105,7 @@ def test_failing_data_test_keeps_the_previous_warehouse(tmp_path, monkeypatch):
         pipeline.build.build(paths)
     assert "always_fails" in str(raised.value) and len(raised.value.failures["always_fails"]) == 1
     assert paths.warehouse.read_bytes() == before
-    assert not list(paths.data_dir.glob(".build-*"))  # the half-built file is removed
+    assert not list(paths.warehouses_dir.glob(".building-*"))  # the half-built file is removed
 
     result = invoke(paths, "build")
     assert result.exit_code == 5 and "always_fails" in result.output and "offending_row" in result.output
