@@ -23,6 +23,9 @@ create or replace macro latest_statement(tbl) as table
                max(last_seen_at) over (partition by code, period_end, row_hash) as row_last_seen_at,
                row_number() over (partition by code, period_end, row_hash order by fetched_at) as copy_no
         from query_table(tbl)
+        -- EastMoney occasionally lists odd dates such as 1991-06-29 23:00; only quarter ends are report periods
+        -- (marts.data_quality lists the rows left out)
+        where period_end = last_day(period_end) and month(period_end) in (3, 6, 9, 12)
     ),
     versions as (
         select * exclude (copy_no, fetched_at, last_seen_at) from rows_ where copy_no = 1

@@ -3,9 +3,17 @@ half-year D&A and segments with carried flags, restatement choice, NULL rules an
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
+import duckdb
 import pytest
+
+from pipeline.build import build
+from pipeline.config import Paths
+from pipeline.extract import ingest_board
+from pipeline.raw import RawStore
+from tests import akshare_shapes as shapes
+from tests import period_fixture
 
 M = 1_000_000.0
 
@@ -181,3 +189,23 @@ def test_every_mart_column_is_documented(fixture_db):
         "select table_name, column_name from duckdb_columns() where schema_name = 'marts' and comment is null"
     ).fetchall()
     assert undocumented == []
+
+
+def test_report_dated_off_a_quarter_end_is_left_out_and_listed(tmp_path):
+    """EastMoney has listed dates like 1991-06-29 23:00:00 (akshare PR #5459): no spine of empty quarters."""
+    income = period_fixture.income_600001()
+    income["1991-06-29"] = dict(income["2023-12-31"])
+    frame = shapes.f10("600001", "测试彩印", income)
+    frame["REPORT_DATE"] = frame["REPORT_DATE"].str.replace("1991-06-29 00:00:00", "1991-06-29 23:00:00")
+    frames = {**period_fixture.frames(), ("stock_profit_sheet_by_report_em", "SH600001"): frame}
+    paths = Paths.resolve(tmp_path / "data", tmp_path / "reports")
+    source = shapes.FrameSource(frames, at=datetime(2025, 3, 1))
+    ingest_board(source, RawStore(paths.raw_dir), period_fixture.BOARD, price_end="20241231")
+    build(paths)
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        first = con.execute("select min(period_end) from marts.fundamentals where code = '600001'").fetchone()[0]
+        flagged = con.execute(
+            "select check_name from marts.data_quality where code = '600001' and period_end = '1991-06-29'"
+        ).fetchall()
+    assert first == date(2023, 12, 31)
+    assert flagged == [("odd_report_date",)]

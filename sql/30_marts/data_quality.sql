@@ -2,7 +2,8 @@
 -- Checks: report_missing, quarter_not_derivable (the earlier report of the year is missing), revenue_fallback,
 -- restated, da_carried, compute_carried, da_not_disclosed (an H1/FY report without the D&A supplement),
 -- zero_revenue, history_truncated (the latest fetch of a statement has a hole or starts later than an earlier
--- fetch: see intermediate.int_statement_history). Inputs: marts.fundamentals, intermediate.int_statement_history.
+-- fetch: see intermediate.int_statement_history), odd_report_date (a report dated off a quarter end, left out of
+-- the models). Inputs: marts.fundamentals, marts.universe, intermediate.int_statement_history, raw.income.
 with f as (
     select * from marts.fundamentals
 ),
@@ -48,9 +49,19 @@ checks as (
     select code, period_end, 'history_truncated', string_agg(detail, '; ' order by detail)
     from truncated group by code, period_end
 ),
+odd_dates as (
+    select distinct code, period_end, 'odd_report_date' as check_name,
+           'a report dated off a quarter end was left out of the models' as detail
+    from raw.income
+    where not (period_end = last_day(period_end) and month(period_end) in (3, 6, 9, 12))
+),
 final as (
     select c.*, f.name, f.is_sample
     from checks c
     join f using (code, period_end)
+    union all
+    select o.*, u.name, coalesce(u.is_sample, false)
+    from odd_dates o
+    left join marts.universe u using (code)
 )
 select * from final
