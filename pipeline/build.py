@@ -241,8 +241,9 @@ def current_generation(paths: Paths, kept: list[Path] | None = None) -> Path | N
     for candidate in kept:
         if os.path.samefile(candidate, paths.warehouse):
             return candidate
+    size = paths.warehouse.stat().st_size
     for candidate in reversed(kept):
-        if candidate.stat().st_size == paths.warehouse.stat().st_size and filecmp.cmp(candidate, paths.warehouse, shallow=False):
+        if candidate.stat().st_size == size and filecmp.cmp(candidate, paths.warehouse, shallow=False):
             return candidate
     return None
 
@@ -340,7 +341,8 @@ def _rows_changed(con, previous: Path, counts: dict[str, int]) -> tuple[dict | N
     try:
         old = duckdb.connect(str(previous), read_only=True)
     except duckdb.Error as exc:
-        return None, f"rows changed not computed: the previous warehouse could not be opened ({str(exc).splitlines()[0]})"
+        reason = str(exc).strip().splitlines()[0]
+        return None, f"rows changed not computed: the previous warehouse could not be opened ({reason})"
     out = {}
     try:
         old_tables = {r[0] for r in old.execute("select schema_name || '.' || table_name from duckdb_tables()").fetchall()}

@@ -84,7 +84,9 @@ def refresh(
         typer.echo(f"Skipped: {run.message}")
         return
     if run.status == "partial":
-        raise PartialFailure(run.message, "rerun leasewatch refresh later to retry them; see leasewatch query \"select * from ops.runs\"")
+        raise PartialFailure(
+            run.message, "rerun leasewatch refresh later to retry them; details: leasewatch query \"select * from ops.runs\""
+        )
     typer.echo(f"Refreshed {paths.warehouse} ({run.warehouse}): {run.message}")
     for report in run.reports:
         typer.echo(f"  {report}")

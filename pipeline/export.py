@@ -41,7 +41,8 @@ def export_marts(paths: Paths, fmt: str, out_dir: Path) -> ExportResult:
             "select table_name from duckdb_tables() where schema_name = 'marts' order by table_name"
         ).fetchall()]
         is_sample = bool(info.get("is_sample"))
-        options = "format csv, header" if fmt == "csv" else f"format parquet, kv_metadata {{is_sample: '{str(is_sample).lower()}'}}"
+        sample_flag = str(is_sample).lower()
+        options = "format csv, header" if fmt == "csv" else f"format parquet, kv_metadata {{is_sample: '{sample_flag}'}}"
         files, rows = [], {}
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -65,7 +66,9 @@ def export_marts(paths: Paths, fmt: str, out_dir: Path) -> ExportResult:
             for leftover in out_dir.glob(f".*.tmp{os.getpid()}") if out_dir.is_dir() else ():
                 leftover.unlink(missing_ok=True)
             reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]
-            raise StorageError(f"cannot write the export to {out_dir}: {reason}", "choose another directory or free space") from exc
+            raise StorageError(
+                f"cannot write the export to {out_dir}: {reason}", "choose another directory or free disk space"
+            ) from exc
     return ExportResult(files, rows, is_sample, info_file)
 
 

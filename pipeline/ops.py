@@ -303,7 +303,8 @@ def run_logging(paths: Paths) -> Iterator[logging.Logger]:
             f"cannot write the log directory {paths.logs_dir}: {exc.strerror or exc}",
             "free disk space or fix the permissions of the data directory",
         ) from exc
-    handler.setFormatter(logging.Formatter("%(asctime)s pid=%(process)d %(levelname)s %(message)s"))
+    formatter = logging.Formatter("%(asctime)s pid=%(process)d %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S%z")
+    handler.setFormatter(formatter)
     logger.addHandler(handler)
     try:
         yield logger

@@ -134,14 +134,15 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
     for warning in calendar.warnings:
         say(f"warning: {warning}")
     if not trading and not run.forced:
-        run.finish("skipped", 0, f"{day} is not a trading day of the Shanghai exchange; nothing fetched (--force runs anyway)")
+        message = f"{day} is not a trading day of the Shanghai exchange; nothing fetched (--force runs anyway)"
+        run.finish("skipped", 0, message)
         return
 
     store = RawStore(paths.raw_dir)
     store.remove_orphans()
     say("verifying raw files")
     problems = store.verify()
-    run.quarantined = [{"path": p.path, "reason": p.reason, "function": p.function, "args": p.args} for p in problems]
+    run.quarantined = [_described(p) for p in problems]
     for problem in problems:
         say(f"warning: quarantined corrupt raw file {problem.path} ({problem.describe()}); fetching it again")
     before = _payloads(store)
@@ -166,7 +167,7 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
     run.rows_changed = result.rows_changed
     run.warehouse = result.generation.name if result.generation else None
     run.warnings += result.warnings
-    run.quarantined += [{"path": p.path, "reason": p.reason, "function": p.function, "args": p.args} for p in result.quarantined]
+    run.quarantined += [_described(p) for p in result.quarantined]
 
     if reports:
         say("reports")
@@ -227,6 +228,10 @@ def rollback(paths: Paths, *, on_step: Step | None = None) -> RunRecord:
         step(run.message)
         log.append(run)
     return run
+
+
+def _described(problem) -> dict:
+    return {"path": problem.path, "reason": problem.reason, "function": problem.function, "args": problem.args}
 
 
 def _payloads(store: RawStore) -> set[str]:

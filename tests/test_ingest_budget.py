@@ -6,19 +6,19 @@ from pipeline.bench_requests import bench_code, request_budget, table
 
 
 def test_request_budget_rows_and_targets():
-    rows = {(r.scenario, r.universe): r for r in request_budget(firms=4, years=2)}
+    rows = {(r.scenario, r.universe): r for r in request_budget(firms=2, years=2)}
     board = rows[("daily, no new filings", "EastMoney board")]
     imported = rows[("daily, no new filings", "imported list")]
-    assert board.by_function == {"stock_board_concept_cons_em": 1, "stock_yysj_em": 12}  # one page of 4; 11 pages + 1
+    assert board.by_function == {"stock_board_concept_cons_em": 1, "stock_yysj_em": 12}  # one page of 2; 11 pages + 1
     assert imported.by_function == {"stock_sh_a_spot_em": 23, "stock_sz_a_spot_em": 29, "stock_yysj_em": 12}
     assert board.within_target and imported.within_target
 
-    filed = rows[("daily, 4 firms filed", "EastMoney board")]
+    filed = rows[("daily, 2 firms filed", "EastMoney board")]
     # each filer: three statements of 1 date list + 1 batch (5 periods), 1 HTML page, segments, share facts
-    assert filed.requests == board.requests + 4 * (3 * 2 + 1 + 1 + 1)
+    assert filed.requests == board.requests + 2 * (3 * 2 + 1 + 1 + 1)
     backfill = rows[("cold backfill", "either")]
     naive = rows[("naive daily loop (every function, every stock)", "any")]
-    assert naive.requests == backfill.requests == 4 * (3 * 2 + 1 + 1 + 2 + 1)  # 4 periods before Q1 2026 was filed
+    assert naive.requests == backfill.requests == 2 * (3 * 2 + 1 + 1 + 2 + 1)  # 4 periods before Q1 2026 was filed
     assert "daily, no new filings" in table(list(rows.values()))
 
 
