@@ -20,8 +20,8 @@ EastMoney payloads it passes through (see ../shared/reference/akshare.md §2.2, 
 Each firm depends only on (seed, firm index): a legacy business (2亿–80亿 a year, gross margin 8–35 %)
 that pivots to GPU compute leasing, mostly in 2023–2024. GPU capex (CONSTRUCT_LONG_ASSET) lands in CIP,
 then FIXED_ASSET, and is depreciated over 5 years; loans, lease liabilities and sale-and-leaseback
-payables (LONG_PAYABLE) fund it and cost 4–7 % a year in FE_INTEREST_EXPENSE. The compute segment of
-`stock_zygc_em` (按产品分类) is exactly the compute part of revenue and cost.
+payables (LONG_PAYABLE) fund it and cost 4–7 % a year in FE_INTEREST_EXPENSE (leveraged firms: 7–15 %). The
+compute segment of `stock_zygc_em` (按产品分类) is exactly the compute part of revenue and cost.
 
 Edge cases (codes in `EDGE_CASES`, all among the first 108 firms):
 
@@ -39,7 +39,16 @@ Edge cases (codes in `EDGE_CASES`, all among the first 108 firms):
   product and "智算中心运营(AIDC)" by industry.
 * total_income_only 990037: OPERATE_INCOME is NaN in every report; TOTAL_OPERATE_INCOME carries revenue.
 * meets_benchmark: firms built to clear 40 % gross and 20 % net margin on TTM at the latest period.
-* loss_making: firms built to have a negative TTM net profit at the latest period (990013 included).
+* leveraged: compute several times the legacy business at a 50–58 % compute gross margin, so the firm's TTM
+  gross margin is 40 %+, but the GPUs are bought with trust loans and sale-and-leaseback (LONG_PAYABLE) at
+  7–15 %, no new equity, and a heavier overhead: interest alone takes 13–27 % of revenue and TTM net margin
+  stays under 20 % at the latest period. Two of them (990065, 990085) more than double their fleet in 2026
+  on dearer money, carry more overhead, have tenants who pay late, and make a loss.
+* gross_only: the leveraged firms that stay profitable: 40 %+ gross, a positive net margin under 20 % on TTM.
+* net_only: firms below 40 % gross that clear 20 % net on TTM because an old venture stake in a GPU maker is
+  marked to its STAR Market listing price in 2026 Q2 (FAIRVALUE_CHANGE_INCOME, non-recurring).
+* loss_making: firms built to have a negative TTM net profit at the latest period (990013 and the two
+  leveraged loss makers included).
 * revenue_up_profit_down: firms built for 增收不增利 (TTM revenue up, TTM net profit down year on year).
 
 Format eras, as EastMoney shows old reports (only visible when `years` reaches back that far): before
@@ -91,14 +100,22 @@ EDGE_CASES: dict[str, object] = {
     "loss_making": [
         "990005", "990009", "990013", "990021", "990026", "990034", "990040", "990047", "990052",
         "990061", "990066", "990074", "990079", "990083", "990088", "990095", "990101", "990106",
+        "990065", "990085",  # leveraged: 40 %+ gross margin, and still a loss after interest
     ],
+    "leveraged": [
+        "990012", "990025", "990033", "990041", "990049", "990057", "990065", "990075", "990085", "990097",
+    ],
+    "net_only": ["990060", "990091"],
 }
+EDGE_CASES["gross_only"] = [c for c in EDGE_CASES["leveraged"] if c not in EDGE_CASES["loss_making"]]
 _STARS = frozenset(int(c) - CODE_BASE for c in EDGE_CASES["meets_benchmark"])
 _LOSS = frozenset(int(c) - CODE_BASE for c in EDGE_CASES["loss_making"])
+_LEVERAGED = frozenset(int(c) - CODE_BASE for c in EDGE_CASES["leveraged"])
+_STAKE_GAIN = frozenset(int(c) - CODE_BASE for c in EDGE_CASES["net_only"])
 _LEGACY_ONLY = frozenset({36, 50, 77, 99})
 _SQUEEZE = frozenset(
     i for i in range(1, _DESIGNED_FIRMS + 1)
-    if (i % 4 == 2 or i % 12 == 8) and i not in _STARS | _LOSS | _LEGACY_ONLY
+    if (i % 4 == 2 or i % 12 == 8) and i not in _STARS | _LOSS | _LEVERAGED | _LEGACY_ONLY
 )
 EDGE_CASES["revenue_up_profit_down"] = [f"{CODE_BASE + i}" for i in sorted(_SQUEEZE)]
 
@@ -455,13 +472,17 @@ def _archetype(i: int, rng: "np.random.Generator") -> str:
     if i <= _DESIGNED_FIRMS:
         if i in _STARS:
             return "star"
+        if i in _LEVERAGED:  # before _LOSS: a leveraged firm can also be built to lose money
+            return "leveraged"
         if i in _LOSS:
             return "loss"
         if i in _LEGACY_ONLY:
             return "legacy"
         return "squeeze" if i in _SQUEEZE else "generic"
     # Beyond the designed firms the sample stands for the whole market: most firms never pivot.
-    return str(rng.choice(["legacy", "generic", "squeeze", "loss", "star"], p=[0.55, 0.3, 0.08, 0.06, 0.01]))
+    return str(rng.choice(
+        ["legacy", "generic", "squeeze", "loss", "leveraged", "star"], p=[0.55, 0.27, 0.08, 0.06, 0.03, 0.01]
+    ))
 
 
 def _tranches(q: int, tranches: list[tuple[int, float, int]]) -> tuple["np.ndarray", "np.ndarray"]:
@@ -515,6 +536,8 @@ def _simulate(seed: int, i: int) -> _Firm:
 
     rng = np.random.default_rng([seed, i])
     uni = rng.uniform
+    # The leveraged and stake-gain designs draw from a stream of their own, so adding them changed no other firm.
+    own = np.random.default_rng([seed, i, 3])
     Q = _NQ
     t = np.arange(Q)
     qtr = t % 4
@@ -523,7 +546,9 @@ def _simulate(seed: int, i: int) -> _Firm:
     n_years = Q // 4
     trade = _TRADES[(i - 1) % len(_TRADES)]
     arch = _archetype(i, rng)
-    compute = arch in ("star", "generic", "squeeze", "loss")
+    compute = arch in ("star", "generic", "squeeze", "loss", "leveraged")
+    # a leveraged firm built to lose money: a 2026 expansion on dearer money, more overhead, tenants who pay late
+    strained = arch == "leveraged" and (i in _LOSS if i <= _DESIGNED_FIRMS else own.random() < 0.25)
     y2021 = 2021 - FIRST_SIM_YEAR
 
     # Legacy business: revenue level by year (anchored at 2021), seasonality, margin.
@@ -531,6 +556,7 @@ def _simulate(seed: int, i: int) -> _Firm:
     growth = {
         "star": rng.normal(0.03, 0.02), "generic": rng.normal(0.03, 0.05), "squeeze": rng.normal(0.01, 0.03),
         "loss": rng.normal(-0.07, 0.03), "legacy": rng.normal(0.03, 0.05), "shell": -0.1,
+        "leveraged": own.normal(0.03, 0.02),
     }[arch]
     shocks = np.cumsum(rng.normal(0, 0.04, n_years))
     level = legacy_2021 * np.exp(growth * (np.arange(n_years) - y2021) + shocks - shocks[y2021])
@@ -569,37 +595,55 @@ def _simulate(seed: int, i: int) -> _Firm:
     r_loan = uni(0.04, 0.065)
     r_lease = uni(0.045, 0.055)
     r_lp = uni(0.055, 0.07)
+    if arch == "leveraged":  # trust loans and sale-and-leaseback from leasing companies, not bank credit
+        r_loan = own.uniform(0.11, 0.12) if strained else own.uniform(0.07, 0.085)
+        r_lp = own.uniform(0.14, 0.15) if strained else own.uniform(0.10, 0.125)
     if compute:
         start_year, first, spread = {
             "star": (2023, 1, 3), "generic": (2023, 2, 7), "squeeze": (2023, 3, 2), "loss": (2024, 1, 5),
+            "leveraged": (2023, 4, 4),
         }[arch]
         s0 = _qidx(start_year, first) + int(rng.integers(0, spread))
         legacy_2022 = level[2022 - FIRST_SIM_YEAR]
-        ratio = {"star": uni(3.5, 5.5), "generic": uni(0.3, 1.2), "squeeze": uni(0.5, 1.3), "loss": uni(0.4, 1.0)}[arch]
+        ratio = {
+            "star": uni(3.5, 5.5), "generic": uni(0.3, 1.2), "squeeze": uni(0.5, 1.3), "loss": uni(0.4, 1.0),
+            "leveraged": own.uniform(3.5, 5.0),
+        }[arch]
         g_c = {  # compute gross margin at full use
             "star": uni(0.54, 0.57), "generic": uni(0.26, 0.36), "squeeze": uni(0.33, 0.38), "loss": uni(0.15, 0.22),
+            "leveraged": own.uniform(0.50, 0.53) if strained else own.uniform(0.50, 0.56),
         }[arch]
         p_c = uni(0.06, 0.09) if arch == "star" else uni(0.08, 0.13)
         l_c = uni(0.05, 0.2)
         u_max = {  # utilisation once a wave has ramped up; loss makers leave GPUs idle
             "star": uni(0.95, 0.98), "generic": uni(0.9, 0.97), "squeeze": uni(0.9, 0.95), "loss": uni(0.7, 0.8),
+            "leveraged": own.uniform(0.94, 0.98),
         }[arch]
-        ramp = int(rng.integers(2, 4)) if arch == "squeeze" else int(rng.integers(3, 7))
+        ramp = int(rng.integers(2, 4)) if arch in ("squeeze", "leveraged") else int(rng.integers(3, 7))
         # (quarter in service, share of one GPU unit); squeeze firms keep buying into a falling rent market
         waves = {
             "star": ((s0, 0.5), (s0 + 2, 0.3), (s0 + 5, 0.2)),
             "generic": ((s0, 0.4), (s0 + 2, 0.3), (s0 + 5, 0.3)),
             "squeeze": ((s0, 0.5), (s0 + 2, 0.5), (_qidx(2025, 4), 0.3), (_qidx(2026, 2), 0.25)),
             "loss": ((s0, 0.7), (s0 + 1, 0.6)),
+            "leveraged": (
+                (s0, 0.4), (s0 + 2, 0.3), (s0 + 4, 0.3), (_qidx(2026, 1), 1.5) if strained else (_qidx(2025, 4), 0.4),
+            ),
         }[arch]
-        decline = {"star": 0.0, "generic": 0.005, "squeeze": 0.02, "loss": 0.02}[arch]
+        decline = {"star": 0.0, "generic": 0.005, "squeeze": 0.02, "loss": 0.02, "leveraged": 0.0}[arch]
         revenue_full = ratio * legacy_2022  # a year's compute revenue from one unit of GPUs at full use
         unit = (1 - g_c - p_c) * revenue_full * 5 / (1 + l_c)  # GPU cost of that unit: margin g_c at full use
-        leaseback = arch == "loss" and rng.random() < 0.5 or arch != "loss" and rng.random() < 0.12
+        leaseback = (
+            arch == "leveraged" or arch == "loss" and rng.random() < 0.5 or arch != "loss" and rng.random() < 0.12
+        )
         fin_lease = not leaseback and rng.random() < 0.06
         f_loan = {  # share of the cash capex borrowed as term loans
             "star": uni(0.1, 0.25), "generic": uni(0.3, 0.6), "squeeze": uni(0.4, 0.65), "loss": uni(0.8, 1.0),
+            "leveraged": own.uniform(0.3, 0.45),
         }[arch]
+        # a leveraged firm sells 80–100 % of each GPU wave to a leasing company and leases it back over five years
+        slb_share = (own.uniform(0.95, 1.0) if strained else own.uniform(0.8, 0.95)) if arch == "leveraged" else 0.0
+        slb_term = 20 if arch == "leveraged" else 12
         loan_term = int(rng.integers(12, 21))
         used = np.zeros(Q)  # GPU cost in service weighted by its utilisation, which ramps up wave by wave
         for ts, share in waves:
@@ -625,20 +669,20 @@ def _simulate(seed: int, i: int) -> _Firm:
             lease_tranches.append((ts, l_c * amount, 20))
             lpe_tranches.append((ts, 0.03 * amount, 12))
             if leaseback and ts + 1 < Q:
-                proceeds = uni(0.5, 0.7) * cash
+                proceeds = (slb_share if arch == "leveraged" else uni(0.5, 0.7)) * cash
                 slb_cash[ts + 1] += proceeds
-                lp_tranches.append((ts + 1, proceeds, 12))
+                lp_tranches.append((ts + 1, proceeds, slb_term))
         price_factor = (1 - decline) ** np.clip(t - _qidx(2025, 1), 0, None)
         usage = revenue_full / 4 / unit * used * np.clip(1 + rng.normal(0, 0.015, Q), 0, None)
         comp_rev = usage * price_factor * np.exp(rng.normal(0, 0.02, Q))
         rou_amort_c = _straight_assets(Q, lease_tranches)[1]
         power = p_c * usage  # power and operations follow use, not the rent
         comp_cost = gpu_dep + rou_amort_c + power
-        if arch == "star" or rng.random() < 0.3:
+        if arch == "star" or arch != "leveraged" and rng.random() < 0.3:  # leveraged firms raise no equity
             placement_amount[min(s0 + 2, Q - 1)] = uni(0.4, 0.7) * unit if arch == "star" else uni(0.15, 0.35) * unit
         if arch == "generic" and rng.random() < 0.1:
             bond_issue[min(s0 + 1, Q - 1)] = 0.3 * unit
-        has_goodwill = arch == "loss" or arch != "star" and rng.random() < 0.2
+        has_goodwill = arch == "loss" or arch not in ("star", "leveraged") and rng.random() < 0.2
         if has_goodwill:
             goodwill_buy[s0] = uni(0.05, 0.3) * unit
             impair_at = _qidx(2025, 4) if arch == "loss" else _qidx(int(rng.choice([2024, 2025])), 4)
@@ -701,13 +745,18 @@ def _simulate(seed: int, i: int) -> _Firm:
     invest_income = invest_income + wmp * 0.025 / 4
     tfa0 = uni(0.02, 0.08) * legacy_2021 if rng.random() < 0.35 else 0.0
     tfa = tfa0 * np.exp(np.cumsum(rng.normal(0, 0.04, Q)))
+    if i in _STAKE_GAIN:  # an old venture stake in a GPU maker, marked to its STAR Market listing price in 2026 Q2
+        listing = _qidx(2026, 2)
+        stake = own.uniform(0.01, 0.02) * legacy_2021
+        tfa = tfa + stake + np.where(t >= listing, own.uniform(0.15, 0.22) * rev[listing - 3:listing + 1].sum(), 0.0)
+        tfa0 += stake
     fv_change = np.diff(tfa, prepend=tfa0)
 
     # Working capital: receivables (with a growing bad-debt provision), inventory (written down each Q4).
     dso_leg = trade.dso * uni(0.7, 1.3)
-    dso_c = uni(120, 200) if arch == "loss" else uni(60, 150)
+    dso_c = uni(120, 200) if arch == "loss" or strained else uni(60, 150)  # tenants that pay late
     ar_gross = (leg_rev * dso_leg + comp_rev * dso_c) / 91 * 1.09
-    provision_ratio = uni(0.03, 0.06) + (0.02 if arch == "loss" else 0.003) * np.clip(year - 2023, 0, None)
+    provision_ratio = uni(0.03, 0.06) + (0.02 if arch == "loss" or strained else 0.003) * np.clip(year - 2023, 0, None)
     provision = provision_ratio * ar_gross
     credit_impair = -np.diff(provision, prepend=provision[0])
     note_rece = uni(0.02, 0.12) * ar_gross if rng.random() < 0.6 else np.zeros(Q)
@@ -743,6 +792,9 @@ def _simulate(seed: int, i: int) -> _Firm:
     if s0 is not None:
         manage = manage + np.where(t >= s0, 0.01 * revenue_full / 4, 0.0) + 0.005 * comp_rev
     research = research_share * leg_rev + uni(0.005, 0.015) * comp_rev
+    if arch == "leveraged":  # brokers who find GPU tenants, data-centre staff, a scheduling platform of its own
+        extra = (0.045, 0.065) if strained else (0.03, 0.05)
+        sale, manage, research = (x + own.uniform(*extra) * comp_rev for x in (sale, manage, research))
     fees = uni(0.0003, 0.001) * rev
     other_income = uni(0.002, 0.008) * rev + np.where(rng.random(Q) < 0.3, 0.001 * legacy_2021 * rng.random(Q), 0.0)
     nbi = uni(0.0, 0.002) * rev * np.exp(rng.normal(0, 0.5, Q)) if rng.random() < 0.6 else np.zeros(Q)
