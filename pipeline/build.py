@@ -131,7 +131,7 @@ def build(
 def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], None], keep: int) -> BuildResult:
     import duckdb
 
-    from pipeline.normalize import normalize
+    from pipeline.normalize_cache import NormalizedCache
 
     started = time.perf_counter()
     store = RawStore(paths.raw_dir)
@@ -146,7 +146,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     for warning in warnings:
         step(f"warning: {warning}")
     step("normalising raw frames")
-    tables = normalize(store)
+    tables = NormalizedCache(paths.normalized_dir).prepare(store)
 
     folder = _warehouses_dir(paths)
     stamp = _stamp()
@@ -339,36 +339,48 @@ def _rows_changed(con, previous: Path, counts: dict[str, int]) -> tuple[dict | N
     if not previous.exists():
         return {t: {"rows": counts[t], "changed": counts[t], "removed": 0} for t in marts}, None
     try:
-        old = duckdb.connect(str(previous), read_only=True)
+        con.execute(f"attach '{_quote(str(previous))}' as previous_ (read_only)")
     except duckdb.Error as exc:
         reason = str(exc).strip().splitlines()[0]
         return None, f"rows changed not computed: the previous warehouse could not be opened ({reason})"
     out = {}
     try:
-        old_tables = {r[0] for r in old.execute("select schema_name || '.' || table_name from duckdb_tables()").fetchall()}
         for table in marts:
-            columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
-            if table not in old_tables:
+            before = _columns(con, "previous_", table)
+            if not before:
                 out[table] = {"rows": counts[table], "changed": counts[table], "removed": 0}
                 continue
-            before = old.sql(f"select * from {table}").to_arrow_table()
-            # A mart whose columns changed (a new model version) counts as replaced entirely.
-            everything = {"rows": counts[table], "changed": counts[table], "removed": before.num_rows}
-            if before.column_names != columns:
-                out[table] = everything
+            # A mart whose columns or their types changed (a new model version) counts as replaced entirely.
+            if before != _columns(con, None, table):
+                removed = con.execute(f"select count(*) from previous_.{table}").fetchone()[0]
+                out[table] = {"rows": counts[table], "changed": counts[table], "removed": removed}
                 continue
-            con.register("previous_", before)
-            try:
-                changed = con.execute(f"select count(*) from (from {table} except all from previous_)").fetchall()[0][0]
-                removed = con.execute(f"select count(*) from (from previous_ except all from {table})").fetchall()[0][0]
-                out[table] = {"rows": counts[table], "changed": changed, "removed": removed}
-            except duckdb.Error:  # a column whose type changed cannot be compared
-                out[table] = everything
-            finally:
-                con.unregister("previous_")
+            # Rows are compared by a 64-bit hash of the whole row: EXCEPT ALL over hashes needs a fraction of the
+            # memory of comparing the rows (the full market's daily valuation mart would not fit in 2 GiB); a
+            # collision would hide one changed row in 2^64.
+            changed, removed = con.execute(
+                f"""
+                with now_ as (select hash(t) as h from {table} t),
+                     before_ as (select hash(t) as h from previous_.{table} t)
+                select (select count(*) from (from now_ except all from before_)),
+                       (select count(*) from (from before_ except all from now_))
+                """
+            ).fetchone()
+            out[table] = {"rows": counts[table], "changed": changed, "removed": removed}
     finally:
-        old.close()
+        con.execute("detach previous_")
     return out, None
+
+
+def _columns(con, database: str | None, table: str) -> list[tuple[str, str]]:
+    """(column, type) of a table, in order, in an attached database or (None) the one being built."""
+    schema, name = table.split(".", 1)
+    where = "database_name = ?" if database else "database_name = current_database()"
+    return con.execute(
+        f"select column_name, data_type from duckdb_columns() where {where} and schema_name = ? and table_name = ? "
+        "order by column_index",
+        [database, schema, name] if database else [schema, name],
+    ).fetchall()
 
 
 def _remove(path: Path) -> None:
@@ -383,10 +395,7 @@ def _build_into(con, tables, gross_benchmark, net_benchmark, step) -> BuildResul
     for schema in ("raw", "seeds", "staging", "intermediate", "marts", "ops"):
         con.execute(f"create schema if not exists {schema}")
     step("loading raw tables")
-    for name, frame in tables.items():
-        con.register("frame_", frame.to_arrow())
-        con.execute(f"create table raw.{name} as select * from frame_")
-        con.unregister("frame_")
+    tables.load(con)
     step("loading seeds")
     _load_seeds(con, gross_benchmark, net_benchmark)
     con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))

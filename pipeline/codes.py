@@ -6,8 +6,9 @@ import re
 
 from pipeline.errors import UsageError
 
-# The embedded sample uses codes no listed A-share uses; they are treated as Shenzhen-listed.
-SAMPLE_CODE_PREFIX = "990"
+# The embedded sample uses codes no listed A-share uses (990001–999999, up to 9,999 firms); they are treated as
+# Shenzhen-listed.
+SAMPLE_CODE_PREFIX = "99"
 
 _SUFFIXED = re.compile(r"^(?:(SH|SZ|BJ)\.?)?(\d{1,6})(?:\.(SH|SZ|BJ|SS))?$", re.IGNORECASE)
 

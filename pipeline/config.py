@@ -42,3 +42,8 @@ class Paths:
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def normalized_dir(self) -> Path:
+        """Typed rows of raw payloads kept between builds (pipeline/normalize_cache.py); safe to delete."""
+        return self.data_dir / "normalized"

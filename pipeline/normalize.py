@@ -8,9 +8,11 @@ chosen or aggregated here: every version is kept; the SQL staging models pick th
 from __future__ import annotations
 
 import csv
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from pipeline import sources
 from pipeline.config import SEEDS_DIR
@@ -35,6 +37,11 @@ TABLES = ("income", "balance", "cashflow", "segments", "prices", "universe", "sh
 
 _DATE_UNITS = {"date"}
 _TEXT_UNITS = {"text"}
+# Payloads read and shaped together: enough to spread per-call costs, few enough that a batch of daily price
+# histories stays a few hundred MB at most.
+BATCH_FILES = 256
+# Reading Parquet releases the GIL, so footers of several files are parsed at once.
+_READ_THREADS = min(4, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -88,34 +95,151 @@ def check_columns(function: str, args: dict, columns: list[str]) -> None:
 
 def normalize(store: RawStore) -> dict[str, "pl.DataFrame"]:
     """Every stored payload, typed and renamed, as one polars frame per table."""
-    import polars as pl
-
     parts: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
-    last_seen = _last_seen(store)
-    for function, table in TABLE_OF_FUNCTION.items():
-        if table == "universe":
-            parts[table].extend(_universe_snapshot(store, r) for r in store.records(function))
-            continue
-        for record in store.versions(function):
-            frame = _read(store, record)
-            if frame.height == 0:
-                continue
-            check_columns(function, record.args, frame.columns)
-            typed = _SHAPERS[table](frame, record)
-            parts[table].append(typed.with_columns(_provenance(record, last_seen[record.path])))
+    for table, frame in normalized_batches(store):
+        parts[table].append(frame)
     return {t: _concat(t, frames) for t, frames in parts.items()}
 
 
-def _read(store: RawStore, record: RawRecord) -> "pl.DataFrame":
+def normalized_batches(store: RawStore, batch_files: int = BATCH_FILES) -> Iterator[tuple[str, "pl.DataFrame"]]:
+    """normalize()'s rows a batch of payloads at a time, in the same order within each table, so that a caller
+    can load them without holding the whole raw layer in memory."""
     import polars as pl
 
-    return pl.read_parquet(store.path_of(record))
+    records = store.records()
+    last_seen = _last_seen(records)
+    with reader() as pool:
+        for table, versions in payload_versions(records).items():
+            for start in range(0, len(versions), batch_files):
+                batch = versions[start : start + batch_files]
+                typed, rows = typed_rows(store, table, batch, pool)
+                if typed.height:
+                    per_file = per_file_columns(table, batch, last_seen)
+                    yield table, typed.hstack(per_file.select(pl.all().gather(_repeat(rows))))
+    for record in records:
+        if TABLE_OF_FUNCTION.get(record.function) == "universe":
+            yield "universe", _universe_snapshot(store, record)
 
 
-def _last_seen(store: RawStore) -> dict[str, str]:
+def reader() -> ThreadPoolExecutor:
+    """Threads for reading payloads: Parquet decoding releases the GIL, so several footers are parsed at once."""
+    return ThreadPoolExecutor(max_workers=_READ_THREADS)
+
+
+def payload_versions(records: list[RawRecord]) -> dict[str, list[RawRecord]]:
+    """Per table except the universe: each distinct payload once, at its first fetch, in fetch order (functions
+    feeding one table in TABLE_OF_FUNCTION's order). The universe is per fetch, see _universe_snapshot."""
+    out: dict[str, list[RawRecord]] = {}
+    for function, table in TABLE_OF_FUNCTION.items():
+        if table == "universe":
+            continue
+        seen: set[str] = set()
+        versions = out.setdefault(table, [])
+        for record in records:
+            if record.function == function and record.path not in seen:
+                seen.add(record.path)
+                versions.append(record)
+    return out
+
+
+def typed_rows(store: RawStore, table: str, records: list[RawRecord], pool: ThreadPoolExecutor):
+    """The typed rows of some payloads of one table, without provenance, and how many rows each payload gave (0
+    for an empty payload). Payloads are shaped together while their column types agree (`_typed` reads a date
+    column by its type), so a batch of alike files is one polars call, not one per file."""
+    import numpy as np
+    import polars as pl
+
+    reads = list(pool.map(lambda r: _read_columns(store, r), records))
+    payloads = [t for t in reads if t is not None]
+    rows = np.array([0 if t is None else t.num_rows for t in reads], dtype=np.int64)
+    if not payloads:
+        return empty_table(table).select(_typed_names(table)), rows
+    shaped = []
+    for run in _runs_of_alike(payloads):
+        frame = pl.from_arrow(_concat_arrow(run))
+        shaped.append(_share_info_long(frame) if table == "share_info" else _SHAPERS[table](frame))
+    typed = pl.concat(shaped)
+    if table == "share_info":  # long item/value rows become one row per payload
+        present = np.flatnonzero(rows)
+        typed = _share_info_wide(typed.with_columns(pl.Series("payload", _repeat(rows[present]))), len(present))
+        rows = (rows > 0).astype(np.int64)
+    return typed, rows
+
+
+def _typed_names(table: str) -> list[str]:
+    extras = {"income": ["row_hash"], "balance": ["row_hash"], "cashflow": ["row_hash"], "segments": ["segment_key"]}
+    return [f.model_name for f in fields_of(table)] + extras.get(table, [])
+
+
+def _repeat(rows):
+    """Row i of a per-payload frame repeated rows[i] times: the payload index of every typed row."""
+    import numpy as np
+
+    return np.repeat(np.arange(len(rows)), rows)
+
+
+def _read_columns(store: RawStore, record: RawRecord):
+    """The payload's columns the dictionary maps, as Arrow; None for an empty payload. The Parquet footer of a
+    wide statement (300 columns) costs more than its data, so only the footer and the needed columns are read."""
+    import pyarrow.parquet as pq
+
+    payload = pq.ParquetFile(store.path_of(record))
+    if payload.metadata.num_rows == 0:
+        return None
+    names = payload.schema_arrow.names
+    check_columns(record.function, record.args, names)
+    wanted = _source_columns(TABLE_OF_FUNCTION[record.function])
+    return payload.read(columns=[c for c in wanted if c in names]).replace_schema_metadata(None)
+
+
+@lru_cache(maxsize=None)
+def _source_columns(table: str) -> tuple[str, ...]:
+    if table == "share_info":
+        return ("item", "value")
+    return tuple(dict.fromkeys(f.source_column for f in fields_of(table)))
+
+
+def _runs_of_alike(tables: list) -> list[list]:
+    runs: list[list] = []
+    for table in tables:
+        if runs and runs[-1][0].schema.equals(table.schema):
+            runs[-1].append(table)
+        else:
+            runs.append([table])
+    return runs
+
+
+def _concat_arrow(tables: list):
+    import pyarrow as pa
+
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+
+
+def per_file_columns(table: str, records: list[RawRecord], last_seen: dict[str, str]) -> "pl.DataFrame":
+    """One row per payload: what the rows of a payload share (the request's adjust for prices, provenance)."""
+    import polars as pl
+
+    columns = {"adjust": [r.args.get("adjust", "") for r in records]} if table == "prices" else {}
+    frame = pl.DataFrame(
+        {
+            **columns,
+            "source": [r.source for r in records],
+            "fetched_at": [r.fetched_at for r in records],
+            "last_seen_at": [last_seen[r.path] for r in records],
+            "raw_sha": [r.sha256[:16] for r in records],
+            "source_version": [r.source_version for r in records],
+            "is_sample": [r.is_sample for r in records],
+        },
+        schema_overrides={"adjust": pl.String, "source": pl.String, "raw_sha": pl.String, "source_version": pl.String,
+                          "is_sample": pl.Boolean},
+    )
+    return frame.with_columns(pl.col("fetched_at", "last_seen_at").str.to_datetime("%Y-%m-%dT%H:%M:%S"))
+
+
+def _last_seen(records: list[RawRecord]) -> dict[str, str]:
     """Most recent fetch of each payload: a payload fetched again later is still the current version."""
     seen: dict[str, str] = {}
-    for record in store.records():
+    for record in records:
         seen[record.path] = max(seen.get(record.path, record.fetched_at), record.fetched_at)
     return seen
 
@@ -166,7 +290,7 @@ def _to_date(frame: "pl.DataFrame", column: str) -> "pl.Expr":
 
 
 def _statement(table: str):
-    def shape(frame: "pl.DataFrame", record: RawRecord) -> "pl.DataFrame":
+    def shape(frame: "pl.DataFrame") -> "pl.DataFrame":
         import polars as pl
 
         typed = _typed(frame, table)
@@ -177,7 +301,7 @@ def _statement(table: str):
     return shape
 
 
-def _segments(frame: "pl.DataFrame", record: RawRecord) -> "pl.DataFrame":
+def _segments(frame: "pl.DataFrame") -> "pl.DataFrame":
     import polars as pl
 
     typed = _typed(frame, "segments")
@@ -186,21 +310,38 @@ def _segments(frame: "pl.DataFrame", record: RawRecord) -> "pl.DataFrame":
     return typed.with_columns(key.alias("segment_key"))
 
 
-def _prices(frame: "pl.DataFrame", record: RawRecord) -> "pl.DataFrame":
+def _prices(frame: "pl.DataFrame") -> "pl.DataFrame":
+    return _typed(frame, "prices")  # the request's `adjust` follows as a per-file column
+
+
+def _share_info_long(frame: "pl.DataFrame") -> "pl.DataFrame":
+    """stock_individual_info_em is long (item/value): items and values as text, as each payload typed them."""
     import polars as pl
 
-    return _typed(frame, "prices").with_columns(pl.lit(record.args.get("adjust", "")).alias("adjust"))
+    return frame.select(pl.col("item").cast(pl.String), pl.col("value").cast(pl.String))
 
 
-def _share_info(frame: "pl.DataFrame", record: RawRecord) -> "pl.DataFrame":
-    """stock_individual_info_em is long (item/value); pivot the items the dictionary names."""
+def _share_info_wide(long: "pl.DataFrame", payloads: int) -> "pl.DataFrame":
+    """One row per payload (in order) with the items the dictionary names; a repeated item keeps its last value."""
     import polars as pl
 
-    items = dict(zip(frame["item"].cast(pl.String).to_list(), frame["value"].cast(pl.String).to_list()))
-    wide = pl.DataFrame({f.source_column: [items.get(f.source_column)] for f in fields_of("share_info")})
-    if wide["上市时间"].dtype == pl.String:
-        wide = wide.with_columns(pl.col("上市时间").str.replace(r"\.0$", "").cast(pl.Int64, strict=False))
+    wanted = [f.source_column for f in fields_of("share_info")]
+    wide = (
+        long.filter(pl.col("item").is_in(wanted))
+        .pivot(on="item", index="payload", values="value", aggregate_function="last")
+    )
+    wide = pl.DataFrame({"payload": pl.Series(range(payloads), dtype=wide.schema["payload"])}).join(
+        wide, on="payload", how="left", maintain_order="left"
+    )
+    wide = wide.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in wanted if c not in wide.columns)
+    wide = wide.with_columns(pl.col("上市时间").str.replace(r"\.0$", "").cast(pl.Int64, strict=False))
     return _typed(wide, "share_info")
+
+
+def _read(store: RawStore, record: RawRecord) -> "pl.DataFrame":
+    import polars as pl
+
+    return pl.read_parquet(store.path_of(record))
 
 
 def _universe_snapshot(store: RawStore, record: RawRecord) -> "pl.DataFrame":
@@ -227,7 +368,6 @@ _SHAPERS = {
     "cashflow": _statement("cashflow"),
     "segments": _segments,
     "prices": _prices,
-    "share_info": _share_info,
 }
 
 

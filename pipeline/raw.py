@@ -21,11 +21,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from pipeline.errors import StorageError
 
@@ -88,6 +91,7 @@ class RawStore:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._latest: dict[tuple[str, str], RawRecord] | None = None  # (source, key) -> newest fetch
+        self._writer: _Writer | None = None  # set inside deferred_writes()
 
     @property
     def manifest_path(self) -> Path:
@@ -113,7 +117,7 @@ class RawStore:
         sha = _table_hash(table)
         relative = Path(source) / request_key(function, args) / f"{sha[:16]}.parquet"
         target = self.root / relative
-        previous = self.latest(function, args, source=source)
+        previous = self._latest_of(source, request_key(function, args))
         seen_before = target.exists() and self._readable(target)
         record = RawRecord(
             source=source,
@@ -129,28 +133,75 @@ class RawStore:
             is_sample=is_sample,
             flags=tuple(flags),
         )
-        try:
-            if not seen_before:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                provenance = json.dumps(asdict(record), ensure_ascii=False).encode()
-                table = table.replace_schema_metadata({**(table.schema.metadata or {}), _METADATA_KEY: provenance})
-                tmp = target.with_suffix(f".tmp{os.getpid()}")
-                pq.write_table(table, tmp)
-                _fsync_file(tmp)
-                os.replace(tmp, target)
-                self._note_checked(record.path, sha)
-            self._append_manifest(record)
-            if self._latest is not None:
-                self._latest[(source, record.key)] = record
+
+        def store() -> None:
+            try:
+                if not seen_before:
+                    provenance = json.dumps(asdict(record), ensure_ascii=False).encode()
+                    stored = table.replace_schema_metadata({**(table.schema.metadata or {}), _METADATA_KEY: provenance})
+                    tmp = target.with_suffix(f".tmp{os.getpid()}")
+                    pq.write_table(stored, tmp)
+                    _fsync_file(tmp)
+                    os.replace(tmp, target)
+                    self._note_checked(record.path, sha)
+                self._append_manifest(record)
+            except OSError as exc:
+                raise self._storage_error(exc) from exc
+
+        try:  # here, not in store(): a directory that cannot be made fails this put even when writes are deferred
+            target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageError(
-                f"cannot write raw data under {self.root}: {exc.strerror or exc}",
-                "free disk space or fix the permissions of the data directory, then rerun",
-            ) from exc
+            raise self._storage_error(exc) from exc
+        if self._writer is not None:
+            self._deferred(self._writer.submit, record.path, store)
+        else:
+            store()
+        if self._latest is not None:
+            self._latest[(source, record.key)] = record
         return record
+
+    def _storage_error(self, exc: OSError) -> StorageError:
+        return StorageError(
+            f"cannot write raw data under {self.root}: {exc.strerror or exc}",
+            "free disk space or fix the permissions of the data directory, then rerun",
+        )
+
+    @contextmanager
+    def deferred_writes(self) -> Iterator["RawStore"]:
+        """Within the block, put() returns once the frame is hashed and its record known; writing the file, its
+        fsync and the manifest line happen in order on a background thread, overlapping with fetching the next
+        frame (Parquet writes and fsync release the GIL). Reading methods of this store wait for the writes
+        first. Leaving the block waits for every write; a failed write raises at the next put or there."""
+        if self._writer is not None:
+            yield self
+            return
+        self._writer = _Writer()
+        try:
+            yield self
+        except BaseException:
+            self._close_writer(raise_errors=False)  # the block's own error is the one to report
+            raise
+        self._close_writer(raise_errors=True)
+
+    def flush(self) -> None:
+        """Wait for deferred writes (see deferred_writes); raises the first one that failed."""
+        if self._writer is not None:
+            self._deferred(self._writer.wait)
+
+    def _close_writer(self, *, raise_errors: bool) -> None:
+        writer, self._writer = self._writer, None
+        self._deferred(lambda: writer.close(raise_errors=raise_errors))
+
+    def _deferred(self, call: Callable, *args) -> None:
+        try:
+            call(*args)
+        except BaseException:
+            self._latest = None  # it may hold records whose write failed: read the manifest again
+            raise
 
     def records(self, function: str | None = None) -> list[RawRecord]:
         """Every fetch in the manifest whose payload is not quarantined, oldest first; optionally one function's."""
+        self.flush()
         if not self.manifest_path.exists():
             return []
         hidden = self._quarantined_missing()
@@ -170,9 +221,12 @@ class RawStore:
 
     def latest(self, function: str, args: dict, *, source: str) -> RawRecord | None:
         """The newest fetch for this request from this source, or None if it was never fetched."""
+        return self._latest_of(source, request_key(function, args))
+
+    def _latest_of(self, source: str, key: str) -> RawRecord | None:
         if self._latest is None:
             self._latest = {(r.source, r.key): r for r in self.records()}
-        return self._latest.get((source, request_key(function, args)))
+        return self._latest.get((source, key))
 
     def versions(self, function: str) -> Iterator[RawRecord]:
         """Each distinct stored payload of a function once, at its first fetch, in fetch order."""
@@ -183,6 +237,9 @@ class RawStore:
                 yield record
 
     def path_of(self, record: RawRecord) -> Path:
+        """Where the payload is; with deferred writes, once its file is written."""
+        if self._writer is not None:
+            self._deferred(self._writer.wait_for, record.path)
         return self.root / record.path
 
     def read(self, record: RawRecord) -> "pd.DataFrame":
@@ -221,6 +278,7 @@ class RawStore:
 
     def remove_orphans(self) -> list[Path]:
         """Delete temporary files left by writers that were killed before their rename; a live writer's are kept."""
+        self.flush()
         removed = []
         for tmp in self.root.rglob("*.tmp*"):
             pid = tmp.suffix[len(".tmp"):]
@@ -312,6 +370,62 @@ class Problem:
 
     def describe(self) -> str:
         return f"{self.function}({', '.join(f'{k}={v}' for k, v in sorted(self.args.items()))}): {self.reason}"
+
+
+class _Writer:
+    """One background thread running the stores' deferred writes in submission order. The queue is short, so
+    frames waiting to be written never hold much memory and a reader never waits long."""
+
+    def __init__(self, depth: int = 8):
+        self._jobs: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._pending: dict[str, int] = {}  # payload path → writes of it not yet done
+        self._done = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="raw-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, path: str, job: Callable[[], None]) -> None:
+        self._raise()
+        with self._done:
+            self._pending[path] = self._pending.get(path, 0) + 1
+        self._jobs.put((path, job))
+
+    def wait(self) -> None:
+        self._jobs.join()
+        self._raise()
+
+    def wait_for(self, path: str) -> None:
+        with self._done:
+            self._done.wait_for(lambda: not self._pending.get(path))
+        self._raise()
+
+    def close(self, *, raise_errors: bool) -> None:
+        self._jobs.join()
+        self._jobs.put(None)
+        self._thread.join()
+        if raise_errors:
+            self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:  # stays set: every later put fails too, as it would writing synchronously
+            raise self._error
+
+    def _run(self) -> None:
+        while True:
+            item = self._jobs.get()
+            try:
+                if item is None:
+                    return
+                if self._error is None:  # after a failure, later writes are dropped: the manifest stays in order
+                    item[1]()
+            except BaseException as exc:  # handed to the submitting thread
+                self._error = exc
+            finally:
+                if item is not None:
+                    with self._done:
+                        self._pending[item[0]] -= 1
+                        self._done.notify_all()
+                self._jobs.task_done()
 
 
 def _append_line(path: Path, line: str) -> None:

@@ -9,13 +9,7 @@
 -- history does not reach back that far.
 -- Inputs: intermediate.int_prices_adjusted, intermediate.int_share_history, marts.fundamentals, marts.universe.
 with prices as (
-    select
-        *,
-        (trade_date - interval 1 month)::date as date_1m,
-        (trade_date - interval 3 month)::date as date_3m,
-        (trade_date - interval 1 year)::date as date_1y,
-        make_date(year(trade_date), 1, 1) - 1 as date_prior_year_end
-    from intermediate.int_prices_adjusted
+    select * from intermediate.int_prices_adjusted
 ),
 shares as (
     select * from intermediate.int_share_history
@@ -38,6 +32,16 @@ reports as (
     from (select distinct on (code, notice_date) * from published order by code, notice_date, period_end desc) p
     join marts.fundamentals f using (code, period_end)
 ),
+year_ends as (
+    -- the last close of each year with prices, and of the latest earlier year with prices: the last close on or
+    -- before the previous year's end (arg_max_null keeps a NULL close, as the row it belongs to is the last)
+    select code, year, lag(close_qfq_year_end) over (partition by code order by year) as close_qfq_prior_year_end
+    from (
+        select code, year(trade_date) as year, arg_max_null(close_qfq, trade_date) as close_qfq_year_end
+        from prices
+        group by code, year(trade_date)
+    )
+),
 with_shares as (
     select
         p.*,
@@ -53,17 +57,24 @@ with_reports as (
     asof left join reports r on w.code = r.code and w.trade_date >= r.notice_date
 ),
 with_history as (
+    -- The close of the last trading day on or before the same date a month, three months and a year earlier:
+    -- RANGE frames ending that far before each day, all over one sort of the firm's days (no self-joins).
+    -- trade_date is unique per firm, so the next day's quarter tells whether this day closes its quarter.
     select
         w.*,
-        m1.close_qfq as close_qfq_1m,
-        m3.close_qfq as close_qfq_3m,
-        y1.close_qfq as close_qfq_1y,
-        ye.close_qfq as close_qfq_prior_year_end
+        last_value(w.close_qfq) over (by_day range between unbounded preceding and interval 1 month preceding)
+            as close_qfq_1m,
+        last_value(w.close_qfq) over (by_day range between unbounded preceding and interval 3 month preceding)
+            as close_qfq_3m,
+        last_value(w.close_qfq) over (by_day range between unbounded preceding and interval 1 year preceding)
+            as close_qfq_1y,
+        y.close_qfq_prior_year_end,
+        lead(w.trade_date) over by_day is null as is_latest,
+        coalesce(date_trunc('quarter', lead(w.trade_date) over by_day) <> date_trunc('quarter', w.trade_date), true)
+            as is_quarter_close
     from with_reports w
-    asof left join prices m1 on w.code = m1.code and w.date_1m >= m1.trade_date
-    asof left join prices m3 on w.code = m3.code and w.date_3m >= m3.trade_date
-    asof left join prices y1 on w.code = y1.code and w.date_1y >= y1.trade_date
-    asof left join prices ye on w.code = ye.code and w.date_prior_year_end >= ye.trade_date
+    left join year_ends y on y.code = w.code and y.year = year(w.trade_date)
+    window by_day as (partition by w.code order by w.trade_date)
 ),
 final as (
     select
@@ -90,9 +101,8 @@ final as (
         h.close_qfq / h.close_qfq_3m - 1 as return_3m,
         h.close_qfq / h.close_qfq_prior_year_end - 1 as return_ytd,
         h.close_qfq / h.close_qfq_1y - 1 as return_1y,
-        h.trade_date = max(h.trade_date) over (partition by h.code) as is_latest,
-        h.trade_date = max(h.trade_date) over (partition by h.code, year(h.trade_date), quarter(h.trade_date))
-            as is_quarter_close,
+        h.is_latest,
+        h.is_quarter_close,
         h.is_sample
     from with_history h
     left join marts.universe u using (code)
