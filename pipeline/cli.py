@@ -131,7 +131,7 @@ YearsOption = Annotated[int, typer.Option("--years", min=1, max=20, help="Sample
 
 @command()
 def demo(ctx: typer.Context, firms: FirmsOption = 108, years: YearsOption = 6) -> None:
-    """Build the warehouse from the embedded sample and print the benchmark summary.
+    """Build the warehouse from the embedded sample, print the benchmark summary and write both reports.
 
     Example: leasewatch demo
     """
@@ -141,6 +141,8 @@ def demo(ctx: typer.Context, firms: FirmsOption = 108, years: YearsOption = 6) -
     result = demo_core.run(paths, firms=firms, years=years, on_progress=_progress("sample firms"), on_step=echo_err)
     typer.echo(result.summary)
     typer.echo(f"\nWarehouse: {result.warehouse}")
+    for report in result.reports:
+        typer.echo(f"Report:    {report}")
 
 
 @command()
@@ -220,3 +222,4 @@ def firm(
 from pipeline import cli_economics  # noqa: E402,F401
 from pipeline import cli_ingest  # noqa: E402,F401  (ingest, universe)
 from pipeline import cli_ops  # noqa: E402,F401  (refresh, rollback, schedule, export)
+from pipeline import cli_reports  # noqa: E402,F401  (report)

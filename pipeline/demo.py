@@ -1,8 +1,8 @@
-"""The demo: the embedded sample through the real path — source → raw layer → warehouse → summary."""
+"""The demo: the embedded sample through the real path — source → raw layer → warehouse → summary → reports."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -11,6 +11,7 @@ from pipeline.config import Paths
 from pipeline.errors import UsageError
 from pipeline.extract import ingest_sample
 from pipeline.raw import RawStore
+from pipeline.reports import write_reports
 from pipeline.summary import benchmark_summary
 
 
@@ -18,6 +19,7 @@ from pipeline.summary import benchmark_summary
 class DemoResult:
     warehouse: Path
     summary: str
+    reports: list[Path] = field(default_factory=list)
 
 
 def run(
@@ -28,7 +30,7 @@ def run(
     on_progress: Callable[[int, int, str], None] | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> DemoResult:
-    """Ingest the sample (idempotent: a second run stores nothing new), build, and summarise."""
+    """Ingest the sample (idempotent: a second run stores nothing new), build, summarise, and write both reports."""
     store = RawStore(paths.raw_dir)
     live = [r for r in store.records() if not r.is_sample]
     if live:
@@ -38,4 +40,8 @@ def run(
         )
     ingest_sample(store, firms=firms, years=years, on_progress=on_progress)
     result = build(paths, on_step=on_step)
-    return DemoResult(warehouse=result.warehouse, summary=benchmark_summary(paths))
+    summary = benchmark_summary(paths)
+    if on_step:
+        on_step("writing the reports")
+    reports = write_reports(paths, "all", None, None, None, paths.reports_dir)
+    return DemoResult(warehouse=result.warehouse, summary=summary, reports=reports)

@@ -40,3 +40,19 @@ create or replace macro latest_statement(tbl) as table
         from versions
     )
     select * exclude (recency) from ranked where recency = 1;
+
+-- Gap to a benchmark in percentage points: margin and threshold are fractions, so × 100.
+create or replace macro benchmark_gap_pp(margin, threshold) as (margin - threshold) * 100;
+
+-- The benchmark status of metrics.md. One definition for marts.benchmark and for reports run with other thresholds
+-- (`leasewatch report --gross/--net`), so the two can never disagree on the rule.
+create or replace macro benchmark_status(gross_margin, net_margin, net_profit, gross_threshold, net_threshold) as
+    case
+        when net_profit is null then 'no_data'
+        when net_profit < 0 then 'loss_making'
+        when gross_margin is null or net_margin is null then 'no_data'
+        when gross_margin >= gross_threshold and net_margin >= net_threshold then 'meets_both'
+        when gross_margin >= gross_threshold then 'gross_only'
+        when net_margin >= net_threshold then 'net_only'
+        else 'below_both'
+    end;

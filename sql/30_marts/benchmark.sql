@@ -17,18 +17,11 @@ scored as (
         f.revenue_ttm, f.gross_profit_ttm, f.net_profit_ttm, f.net_profit_parent_ttm,
         f.gross_margin_ttm, f.net_margin_ttm,
         t.gross_benchmark, t.net_benchmark,
-        -- fractions → percentage points
-        (f.gross_margin_ttm - t.gross_benchmark) * 100 as gross_gap_pp,
-        (f.net_margin_ttm - t.net_benchmark) * 100 as net_gap_pp,
-        case
-            when f.net_profit_ttm is null then 'no_data'
-            when f.net_profit_ttm < 0 then 'loss_making'
-            when f.gross_margin_ttm is null or f.net_margin_ttm is null then 'no_data'
-            when f.gross_margin_ttm >= t.gross_benchmark and f.net_margin_ttm >= t.net_benchmark then 'meets_both'
-            when f.gross_margin_ttm >= t.gross_benchmark then 'gross_only'
-            when f.net_margin_ttm >= t.net_benchmark then 'net_only'
-            else 'below_both'
-        end as status,
+        -- fractions → percentage points (sql/macros.sql)
+        benchmark_gap_pp(f.gross_margin_ttm, t.gross_benchmark) as gross_gap_pp,
+        benchmark_gap_pp(f.net_margin_ttm, t.net_benchmark) as net_gap_pp,
+        benchmark_status(f.gross_margin_ttm, f.net_margin_ttm, f.net_profit_ttm, t.gross_benchmark, t.net_benchmark)
+            as status,
         f.revenue_yoy_ttm, f.net_profit_yoy_ttm, f.net_profit_change_ttm,
         -- 增收不增利: revenue TTM up while net profit TTM did not rise (includes turning to or deepening a loss)
         coalesce(f.revenue_yoy_ttm > 0 and f.net_profit_ttm <= f.net_profit_ttm_prior_year, false)

@@ -1,0 +1,293 @@
+"""Everything the reports show, read from the marts once through one read-only connection.
+
+No number is calculated here or in the writers: margins, gaps, statuses and flags are the marts' columns. With
+`--gross/--net` the status and gaps are re-evaluated in SQL with the warehouse's own macros
+(`benchmark_status`, `benchmark_gap_pp` in sql/macros.sql, the ones marts.benchmark uses), so a report at other
+thresholds follows the same rule. The writers only change units (元 → 亿元) and layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from pipeline import periods
+from pipeline.build import data_test_names
+from pipeline.config import Paths
+from pipeline.errors import LeasewatchError, UsageError
+from pipeline.warehouse import build_info, connect, latest_period
+
+SEGMENT_YEARS = 2  # the Segments sheet covers this many years up to the report period
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[tuple]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class Benchmarks:
+    gross: float
+    net: float
+    source: str  # where the values come from, as the reports print it
+    overridden: bool
+
+
+@dataclass
+class ReportData:
+    period: date
+    info: dict  # ops.build_info
+    benchmarks: Benchmarks
+    summary: Table  # current members at the period, ranked by net-margin gap
+    kpis: dict
+    status_counts: dict[str, int]
+    bridge: Table
+    quarterly: Table  # every firm and quarter up to the period
+    segments: Table
+    universe: Table
+    changes: Table
+    quality: Table
+    quality_counts: Table
+    restatements: Table
+    panel_counts: dict  # derived quarters, missing reports … in the quarterly panel
+    data_tests: list[str]
+    run_problems: Table  # failures and warnings of the newest logged run, if any
+    first_period: date | None = None
+    written_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+
+    @property
+    def label(self) -> str:
+        return periods.label(self.period)
+
+    @property
+    def is_sample(self) -> bool:
+        return bool(self.info.get("is_sample"))
+
+
+# The thresholds enter as parameters $gross and $net; marts.benchmark used the warehouse's seeds with the same macros.
+SUMMARY_SQL = """
+    select
+        b.code, b.name, u.exchange,
+        benchmark_status(b.gross_margin_ttm, b.net_margin_ttm, b.net_profit_ttm, $gross, $net) as status,
+        b.revenue_ttm, b.revenue_yoy_ttm, b.net_profit_ttm, b.net_profit_yoy_ttm, b.net_profit_change_ttm,
+        b.gross_margin_ttm, b.net_margin_ttm,
+        benchmark_gap_pp(b.gross_margin_ttm, $gross) as gross_gap_pp,
+        benchmark_gap_pp(b.net_margin_ttm, $net) as net_gap_pp,
+        b.da_to_revenue_ttm, b.da_is_carried, b.interest_to_revenue_ttm,
+        b.compute_share_ttm, b.compute_gross_margin_ttm, b.compute_ttm_is_carried,
+        b.revenue_up_profit_down, b.report_missing
+    from marts.benchmark b
+    left join marts.universe u using (code)
+    where b.period_end = $period and b.is_current_member
+"""
+
+KPI_SQL = f"""
+    select
+        count(*) as firms,
+        count(*) filter (where status = 'meets_both') as meets_both,
+        count(*) filter (where status = 'loss_making') as loss_making,
+        count(*) filter (where revenue_up_profit_down) as revenue_up_profit_down,
+        median(gross_margin_ttm) as median_gross_margin,
+        median(net_margin_ttm) as median_net_margin,
+        median(gross_gap_pp) as median_gross_gap_pp,
+        median(net_gap_pp) as median_net_gap_pp,
+        median(da_to_revenue_ttm) as median_da_to_revenue,
+        median(interest_to_revenue_ttm) as median_interest_to_revenue,
+        median(compute_share_ttm) as median_compute_share,
+        sum(revenue_ttm) as revenue_ttm_total
+    from ({SUMMARY_SQL})
+"""
+
+BRIDGE_SQL = """
+    select
+        b.code, b.name,
+        benchmark_status(b.gross_margin_ttm, b.net_margin_ttm, b.net_profit_ttm, $gross, $net) as status,
+        b.gross_margin_ttm, b.selling_to_revenue_ttm, b.admin_to_revenue_ttm, b.rd_to_revenue_ttm,
+        b.finance_to_revenue_ttm, b.impairment_to_revenue_ttm, b.tax_to_revenue_ttm, b.other_to_revenue_ttm,
+        b.net_margin_ttm,
+        b.gross_margin_ttm - b.net_margin_ttm as gross_to_net_ttm
+    from marts.benchmark b
+    where b.period_end = $period and b.is_current_member and b.gross_margin_ttm is not null
+    order by b.net_margin_ttm desc nulls last, b.code
+"""
+
+QUARTERLY_SQL = """
+    select
+        f.code, f.name, coalesce(u.is_current, false) as is_current_member, f.period_end, f.fiscal_year,
+        f.fiscal_quarter, f.report_missing, f.quarter_is_derived, f.is_restated, f.revenue_is_fallback,
+        f.revenue_q, f.revenue_ttm, f.gross_profit_q, f.gross_profit_ttm, f.net_profit_q, f.net_profit_ttm,
+        f.gross_margin_q, f.gross_margin_ttm, f.net_margin_q, f.net_margin_ttm,
+        f.depreciation_amortization_ttm, f.da_to_revenue_ttm, f.depreciation_amortization_ttm_is_carried,
+        f.interest_expense_q, f.interest_expense_ttm, f.interest_to_revenue_ttm,
+        f.compute_revenue_ttm, f.compute_share_ttm, f.compute_ttm_is_carried,
+        f.revenue_yoy_ttm, f.net_profit_yoy_ttm,
+        benchmark_status(b.gross_margin_ttm, b.net_margin_ttm, b.net_profit_ttm, $gross, $net) as status
+    from marts.fundamentals f
+    left join marts.benchmark b using (code, period_end)
+    left join marts.universe u using (code)
+    where f.period_end <= $period
+    order by f.code, f.period_end
+"""
+
+SEGMENTS_SQL = """
+    select s.code, coalesce(u.name, f.name) as name, s.period_end, s.classification, s.segment, s.revenue, s.cost,
+           s.gross_margin, s.share_of_revenue, s.is_compute, s.compute_tier, s.matched_keyword, s.match_reason
+    from marts.segments s
+    left join marts.universe u using (code)
+    left join (select code, any_value(name) as name from marts.fundamentals group by code) f using (code)
+    where s.period_end <= $period and s.period_end > $period - to_years($years)
+    order by s.code, s.period_end desc, s.classification, s.revenue desc nulls last, s.segment
+"""
+
+UNIVERSE_SQL = """
+    select code, name, exchange, board, membership_source, industry, list_date, first_seen, last_seen, is_current
+    from marts.universe
+    order by is_current desc, code
+"""
+
+CHANGES_SQL = """
+    select snapshot_at, change, code, name, board, membership_source, previous_size, change_share, needs_review
+    from marts.universe_changes
+    order by snapshot_at desc, change, code
+"""
+
+QUALITY_SQL = """
+    select check_name, code, name, period_end, detail
+    from marts.data_quality
+    where period_end <= $period
+    order by check_name, code, period_end
+"""
+
+QUALITY_COUNTS_SQL = """
+    select check_name, any_value(detail) as meaning, count(*) as rows, count(distinct code) as firms
+    from marts.data_quality
+    where period_end <= $period
+    group by check_name
+    order by rows desc, check_name
+"""
+
+RESTATEMENTS_SQL = """
+    select r.statement, r.code, u.name, r.period_end, r.version_no, r.update_date, r.first_fetched_at, r.line,
+           r.previous_value, r.value, r.change
+    from marts.restatements r
+    left join marts.universe u using (code)
+    where r.period_end <= $period
+    order by r.code, r.period_end, r.statement, r.line, r.version_no
+"""
+
+PANEL_COUNTS_SQL = """
+    select count(*) as quarters,
+           count(*) filter (where quarter_is_derived) as derived_quarters,
+           count(*) filter (where report_missing) as missing_reports,
+           count(*) filter (where depreciation_amortization_ttm_is_carried) as da_carried,
+           count(*) filter (where compute_ttm_is_carried) as compute_carried,
+           count(*) filter (where is_restated) as restated
+    from marts.fundamentals
+    where period_end <= $period
+"""
+
+
+def gather(paths: Paths, as_of: date | None, gross: float | None, net: float | None) -> ReportData:
+    """Read every table the reports need at one period. Raises UsageError when the period has no data."""
+    import duckdb
+
+    with connect(paths) as con:
+        try:
+            return _gather(con, as_of, gross, net)
+        except duckdb.CatalogException as exc:
+            raise LeasewatchError(
+                f"the warehouse at {paths.warehouse} lacks what the reports read ({str(exc).splitlines()[0]})",
+                "it was built by an older leasewatch: rebuild it with leasewatch build",
+            ) from exc
+
+
+def _gather(con, as_of: date | None, gross: float | None, net: float | None) -> ReportData:
+    info = build_info(con)
+    period = as_of or latest_period(con)
+    first, last = con.execute(
+        "select min(period_end), max(period_end) from marts.benchmark where not report_missing and is_current_member"
+    ).fetchone()
+    if period is None or first is None:
+        raise UsageError("the warehouse holds no reports", "ingest data, then build: leasewatch demo")
+    has_data = con.execute(
+        "select count(*) from marts.benchmark where period_end = ? and is_current_member and not report_missing",
+        [period],
+    ).fetchone()[0]
+    if not has_data:
+        raise UsageError(
+            f"no current member has a report for {periods.label(period)}",
+            f"choose a period from {periods.label(first)} to {periods.label(last)}, or --as-of latest",
+        )
+    benchmarks = _benchmarks(con, gross, net)
+    params = {"period": period, "gross": benchmarks.gross, "net": benchmarks.net}
+
+    def table(sql: str, **extra) -> Table:
+        names = {k: v for k, v in {**params, **extra}.items() if f"${k}" in sql}
+        cursor = con.execute(sql, names)
+        return Table([d[0] for d in cursor.description], cursor.fetchall())
+
+    summary = table(SUMMARY_SQL + " order by net_gap_pp desc nulls last, revenue_ttm desc nulls last, code")
+    kpis = table(KPI_SQL).records()[0]
+    counts = dict(con.execute(f"select status, count(*) from ({SUMMARY_SQL}) group by 1", params).fetchall())
+    return ReportData(
+        period=period,
+        info=info,
+        benchmarks=benchmarks,
+        summary=summary,
+        kpis=kpis,
+        status_counts=counts,
+        bridge=table(BRIDGE_SQL),
+        quarterly=table(QUARTERLY_SQL),
+        segments=table(SEGMENTS_SQL, years=SEGMENT_YEARS),
+        universe=table(UNIVERSE_SQL),
+        changes=table(CHANGES_SQL),
+        quality=table(QUALITY_SQL),
+        quality_counts=table(QUALITY_COUNTS_SQL),
+        restatements=table(RESTATEMENTS_SQL),
+        panel_counts=table(PANEL_COUNTS_SQL).records()[0],
+        data_tests=data_test_names(),
+        run_problems=_run_problems(con),
+        first_period=first,
+    )
+
+
+def _benchmarks(con, gross: float | None, net: float | None) -> Benchmarks:
+    """The warehouse's thresholds (those marts.benchmark was built with), replaced by any given on the command line."""
+    built_gross, built_net = con.execute("select gross_benchmark, net_benchmark from marts.benchmark limit 1").fetchone()
+    seed_source = con.execute("select string_agg(distinct source, '; ') from seeds.benchmarks").fetchone()[0]
+    overridden = (gross is not None and gross != built_gross) or (net is not None and net != built_net)
+    if overridden:
+        source = f"command-line override (the warehouse was built with {built_gross:.0%} / {built_net:.0%}, {seed_source})"
+    else:
+        source = seed_source or "seeds.benchmarks"
+    return Benchmarks(
+        gross=built_gross if gross is None else gross,
+        net=built_net if net is None else net,
+        source=source,
+        overridden=overridden,
+    )
+
+
+def _run_problems(con) -> Table:
+    """Symbols that failed and warnings in the newest run logged before this build (ops.runs), as (kind, item, detail)."""
+    rows: list[tuple] = []
+    newest = con.execute(
+        "select run_id, command, started_at, failures, warnings from ops.runs order by started_at desc limit 1"
+    ).fetchone()
+    if newest:
+        import json
+
+        run_id, command, started_at, failures, warnings = newest
+        for symbol, reason in (json.loads(failures) if failures else {}).items():
+            rows.append(("failed symbol", str(symbol), str(reason), command, started_at))
+        for warning in json.loads(warnings) if warnings else []:
+            rows.append(("warning", "", str(warning), command, started_at))
+    return Table(["kind", "item", "detail", "command", "started_at"], rows)
