@@ -1,0 +1,519 @@
+"""`make bench`: how fast leasewatch is, printed as one table and written as JSON under reports/bench/.
+
+1. start-up: `leasewatch --help` wall time, and which heavy libraries it imports (akshare, plotly, polars and
+   pandas must not be among them);
+2. the demo: `make demo`'s work end to end in a fresh data directory (sample → raw → warehouse → reports):
+   wall time and peak memory;
+3. the full market: a generated sample of --firms × --years (its raw layer generated once and cached under
+   <data dir>/bench/), built at each of --scales firms: the raw-to-warehouse build's time and peak memory, cold
+   (nothing normalised yet) and warm (a rebuild, as a daily refresh does), and its ratio to the I/O floor, the
+   time DuckDB takes just to read every column of the same raw files;
+4. reports for the full market (Excel and HTML): time, sizes, and whether the workbook fits Excel's limits;
+5. the live-ingestion request budget (pipeline.bench_requests).
+
+Each measured step runs in a child process (`python -m pipeline.bench --worker …`), so its peak memory is that
+child's own (wait4's ru_maxrss). Medians are over --runs rounds, and each round measures everything once in
+turn, so a slow spell of a shared machine falls on every measure alike and the ratios hold.
+
+Run: make bench    or    python -m pipeline.bench --runs 3 --firms 5400 --years 10 --scales 108,1000,5400
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pipeline.config import Paths
+
+HEAVY = ("akshare", "plotly", "polars", "pandas")  # must not be imported to print help
+ALSO_REPORTED = ("duckdb", "pyarrow", "numpy", "openpyxl")
+EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS = 1_048_576, 16_384
+GIB = 1024**3
+TARGETS = {
+    "help_s": 0.5,
+    "demo_s": 15.0,
+    "build_s": 60.0,
+    "build_bytes": 2 * GIB,
+    "floor_ratio": 5.0,
+}
+_PROBE = """
+import json, sys
+from pipeline.cli import app
+try:
+    app(["--help"], prog_name="leasewatch")
+except SystemExit:
+    pass
+sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+"""
+
+
+@dataclass
+class Child:
+    """A finished child process: wall time, peak resident memory, exit code, and the JSON it wrote (workers)."""
+
+    seconds: float
+    peak_bytes: int
+    returncode: int
+    stdout: str
+    stderr: str
+    result: dict = field(default_factory=dict)
+
+
+def run_child(args: list[str], *, out: Path | None = None, env: dict | None = None) -> Child:
+    """Run a process to the end and measure it. wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would be the
+    largest of every child so far)."""
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=stdout, stderr=stderr, env={**os.environ, **(env or {})})
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        stderr.seek(0)
+        child = Child(seconds, usage.ru_maxrss * 1024, proc.returncode, stdout.read(), stderr.read())
+    if out is not None and out.exists():
+        child.result = json.loads(out.read_text(encoding="utf-8"))
+        out.unlink()
+    return child
+
+
+def worker(kind: str, scratch: Path, **options) -> Child:
+    """Run one measured step (see _WORKERS) in a child process; raises when it fails."""
+    out = scratch / f"{kind}-{os.getpid()}-{time.monotonic_ns()}.json"
+    args = [sys.executable, "-m", "pipeline.bench", "--worker", kind, "--out", str(out)]
+    for name, value in options.items():
+        args += [f"--{name.replace('_', '-')}", str(value)]
+    child = run_child(args, out=out)
+    if child.returncode != 0:
+        tail = "\n".join((child.stderr or child.stdout).strip().splitlines()[-15:])
+        raise RuntimeError(f"bench worker {kind} failed (exit {child.returncode}):\n{tail}")
+    return child
+
+
+# -- Workers: each runs in its own process and writes what it measured as JSON ------------------------------
+
+
+def _work_demo(opts) -> dict:
+    """The demo's work (pipeline.demo.run, as `leasewatch demo` calls it) plus both reports."""
+    from pipeline import demo
+
+    paths = Paths.resolve(opts.data_dir, opts.reports_dir)
+    phases: dict[str, float] = {}
+    started = time.perf_counter()
+    demo.run(paths, firms=opts.firms, years=opts.years)
+    phases["ingest + build + summary"] = time.perf_counter() - started
+    written, note = _write_reports_if_available(paths)
+    phases["reports"] = time.perf_counter() - started - phases["ingest + build + summary"]
+    return {"phases": phases, "reports": written, "note": note}
+
+
+def _work_generate(opts) -> dict:
+    """The full-market sample's raw layer, as `leasewatch ingest --source sample --firms N --years Y` stores it."""
+    from pipeline.extract import ingest_sample
+    from pipeline.raw import RawStore
+
+    root = Path(opts.data_dir)
+    started = time.perf_counter()
+    report = ingest_sample(RawStore(root / "raw"), firms=opts.firms, years=opts.years)
+    seconds = time.perf_counter() - started
+    if report.failures:
+        raise RuntimeError(f"the sample failed for {len(report.failures)} firms, e.g. {next(iter(report.failures.items()))}")
+    files = list((root / "raw").rglob("*.parquet"))
+    meta = {
+        "firms": opts.firms,
+        "years": opts.years,
+        "seconds": round(seconds, 1),
+        "payloads": len(files),
+        "bytes": sum(p.stat().st_size for p in files),
+        "fingerprint": sample_fingerprint(),
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    (root / "generated.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    return meta
+
+
+def _work_build(opts) -> dict:
+    """One build of the cached raw layer; `cold` first deletes the normalised payloads kept by earlier builds."""
+    from pipeline.build import build
+
+    paths = Paths.resolve(opts.data_dir, Path(opts.data_dir) / "reports")
+    if opts.cold:
+        shutil.rmtree(paths.normalized_dir, ignore_errors=True)
+    marks: list[tuple[str, float]] = []
+    result = build(paths, on_step=lambda message: marks.append((message, time.perf_counter())))
+    ended = time.perf_counter()
+    steps: dict[str, float] = {}  # seconds from each step's message to the next one
+    for (message, at), until in zip(marks, [t for _, t in marks[1:]] + [ended]):
+        name = "models" if message.startswith("model ") else message.split(":")[0]
+        steps[name] = steps.get(name, 0.0) + until - at
+    return {"seconds": result.seconds, "steps": steps, "rows": result.row_counts}
+
+
+def _work_floor(opts) -> dict:
+    """The I/O floor: DuckDB scanning the raw payloads a build reads (one scan per akshare function), for the
+    columns the field dictionary maps (what a build must read at least), and for their footers alone."""
+    import duckdb
+
+    from pipeline.normalize import TABLE_OF_FUNCTION, _source_columns
+    from pipeline.raw import RawStore
+
+    store = RawStore(Path(opts.data_dir) / "raw")
+    files: dict[str, set[str]] = {}
+    for record in store.records():
+        files.setdefault(record.function, set()).add(str(store.path_of(record)))
+    con = duckdb.connect()
+    timings = {}
+    for label, select in (
+        ("footers", lambda columns: "count(*)"),
+        # count(columns(…)) decodes those columns of every file without keeping the rows
+        ("columns", lambda columns: f"count(columns(lambda c: list_contains({columns!r}, c)))" if columns else "count(columns(*))"),
+    ):
+        started = time.perf_counter()
+        for function, paths in files.items():
+            table = TABLE_OF_FUNCTION.get(function)
+            columns = list(_source_columns(table)) if table and table != "universe" else []
+            con.execute(f"select {select(columns)} from read_parquet(?, union_by_name=true)", [sorted(paths)]).fetchall()
+        timings[label] = time.perf_counter() - started
+    return {"seconds": timings["columns"], "footers_seconds": timings["footers"], "files": sum(len(p) for p in files.values())}
+
+
+def _work_reports(opts) -> dict:
+    paths = Paths.resolve(opts.data_dir, opts.reports_dir)
+    started = time.perf_counter()
+    written, note = _write_reports_if_available(paths)
+    return {"seconds": time.perf_counter() - started, "reports": written, "note": note, "excel": _excel_shapes(written)}
+
+
+def _work_budget(opts) -> dict:
+    from pipeline import bench_requests
+
+    rows = bench_requests.request_budget(firms=opts.firms, years=opts.years)
+    return {
+        "rows": [
+            {"scenario": r.scenario, "universe": r.universe, "requests": r.requests, "target": r.target}
+            for r in rows
+        ]
+    }
+
+
+_WORKERS = {
+    "demo": _work_demo,
+    "generate": _work_generate,
+    "build": _work_build,
+    "floor": _work_floor,
+    "reports": _work_reports,
+    "budget": _work_budget,
+}
+
+
+def _write_reports_if_available(paths: Paths) -> tuple[list[dict], str | None]:
+    """Both reports, as a refresh writes them, unless the step before already wrote them; a note when
+    pipeline.reports is not in this installation."""
+    if importlib.util.find_spec("pipeline.reports") is None:
+        return [], "pipeline.reports is not in this installation yet: reports not measured"
+    existing = _files(paths.reports_dir)
+    if not existing:
+        from pipeline.reports import write_reports
+
+        write_reports(paths, fmt="all", as_of=None, gross=None, net=None, out_dir=paths.reports_dir)
+    return [{"path": str(p), "bytes": p.stat().st_size} for p in _files(paths.reports_dir)], None
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".xlsx", ".html"))
+
+
+def _excel_shapes(written: list[dict]) -> list[dict]:
+    """Rows and columns of every sheet of each workbook, from the sheets' dimension records."""
+    from openpyxl import load_workbook
+
+    shapes = []
+    for item in written:
+        if not item["path"].endswith(".xlsx"):
+            continue
+        book = load_workbook(item["path"], read_only=True)
+        try:
+            for sheet in book.worksheets:
+                shapes.append({"file": Path(item["path"]).name, "sheet": sheet.title, "rows": sheet.max_row or 0,
+                               "columns": sheet.max_column or 0})
+        finally:
+            book.close()
+    return shapes
+
+
+# -- The benchmark ------------------------------------------------------------------------------------------
+
+
+def sample_fingerprint() -> str:
+    """The sample generator's source, recorded with a cached raw layer."""
+    import pipeline.sources.sample as sample
+
+    return hashlib.sha256(Path(sample.__file__).read_bytes()).hexdigest()[:16]
+
+
+def cached_market(bench_root: Path, firms: int, years: int, scratch: Path, *, regenerate: bool, say) -> dict:
+    """The raw layer of the generated sample of `firms` × `years`, generated now if missing (or asked to)."""
+    root = bench_root / f"sample-{firms}x{years}"
+    meta_path = root / "generated.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else None
+    reason = "--regenerate" if regenerate else "not generated yet" if meta is None else None
+    if reason:
+        say(f"generating the sample's raw layer for {firms:,} firms × {years} years ({reason}); this is done once")
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        child = worker("generate", scratch, data_dir=root, firms=firms, years=years)
+        meta = {**child.result, "generated_now": True, "peak_bytes": child.peak_bytes}
+    # Timings hardly depend on the fictional figures, so a layer from an earlier generator is kept, and said so.
+    return {**meta, "root": str(root), "stale": meta.get("fingerprint") != sample_fingerprint()}
+
+
+@dataclass
+class Row:
+    section: str
+    measure: str
+    value: str
+    target: str = ""
+    met: bool | None = None
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def _mib(n: float) -> str:
+    return f"{n / 1024**2:,.0f} MiB"
+
+
+def run(args) -> dict:
+    paths = Paths.resolve(args.data_dir, args.reports_dir)
+    bench_root = paths.data_dir / "bench"
+    bench_root.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=bench_root))
+    say = (lambda message: print(f"· {message}", file=sys.stderr, flush=True)) if not args.quiet else (lambda m: None)
+    try:
+        return _run(args, paths, bench_root, scratch, say)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(args, paths: Paths, bench_root: Path, scratch: Path, say) -> dict:
+    scales = sorted({int(s) for s in args.scales.split(",") if s.strip()} | {args.firms})
+    markets = {
+        n: cached_market(bench_root, n, args.years, scratch, regenerate=args.regenerate, say=say) for n in scales
+    }
+    leasewatch = Path(sys.executable).with_name("leasewatch")
+    help_cmd = [str(leasewatch), "--help"] if leasewatch.exists() else [sys.executable, "-c", _PROBE]
+    reports_available = importlib.util.find_spec("pipeline.reports") is not None
+
+    samples: dict[str, list] = {}
+
+    def keep(key: str, value) -> None:
+        samples.setdefault(key, []).append(value)
+
+    for round_no in range(1, args.runs + 1):
+        say(f"round {round_no} of {args.runs}")
+        keep("help", run_child(help_cmd).seconds)
+        demo_dir = Path(tempfile.mkdtemp(prefix="demo-", dir=scratch))
+        child = worker(
+            "demo", scratch, data_dir=demo_dir / "data", reports_dir=demo_dir / "reports",
+            firms=args.demo_firms, years=args.demo_years,
+        )
+        keep("demo", child)
+        shutil.rmtree(demo_dir, ignore_errors=True)
+        for n in scales:
+            root = markets[n]["root"]
+            say(f"round {round_no}: {n:,} firms — I/O floor, cold build, warm build")
+            keep(f"floor-{n}", worker("floor", scratch, data_dir=root))
+            keep(f"cold-{n}", worker("build", scratch, data_dir=root, cold=1))
+            keep(f"warm-{n}", worker("build", scratch, data_dir=root, cold=0))
+        if reports_available:
+            out = Path(markets[args.firms]["root"]) / "reports"
+            shutil.rmtree(out, ignore_errors=True)
+            keep("reports", worker("reports", scratch, data_dir=markets[args.firms]["root"], reports_dir=out))
+
+    probe = run_child([sys.executable, "-c", _PROBE])
+    modules = set(json.loads(probe.stderr.rsplit("MODULES ", 1)[1])) if "MODULES " in probe.stderr else set()
+    say("request budget")
+    budget = None
+    if importlib.util.find_spec("pipeline.bench_requests") is not None:
+        budget = worker("budget", scratch, firms=args.budget_firms, years=args.budget_years).result
+
+    return _summarise(args, scales, markets, samples, modules, budget, reports_available)
+
+
+def _summarise(args, scales, markets, samples, modules, budget, reports_available) -> dict:
+    rows: list[Row] = []
+    loaded = lambda name: name in modules or any(m.startswith(name + ".") for m in modules)  # noqa: E731
+
+    help_s = median(samples["help"])
+    heavy = [m for m in HEAVY if loaded(m)]
+    others = [m for m in ALSO_REPORTED if loaded(m)]
+    rows.append(Row("1 start-up", "leasewatch --help, wall", _s(help_s), "≤ 0.5 s", help_s <= TARGETS["help_s"]))
+    rows.append(Row("1 start-up", f"imports {', '.join(HEAVY)}", ", ".join(heavy) or "none", "none", not heavy))
+    rows.append(Row("1 start-up", "other heavy modules imported", ", ".join(others) or "none"))
+
+    demos = samples["demo"]
+    demo_s = median([c.seconds for c in demos])
+    demo_note = demos[0].result.get("note")
+    phases = demos[0].result.get("phases", {})
+    label = f"demo ({args.demo_firms} firms × {args.demo_years} y), wall" + ("" if reports_available else ", no reports")
+    rows.append(Row("2 demo", label, _s(demo_s), "≤ 15 s", demo_s <= TARGETS["demo_s"]))
+    for name in phases:
+        rows.append(Row("2 demo", f"  of which {name}", _s(median([c.result["phases"][name] for c in demos]))))
+    rows.append(Row("2 demo", "peak memory", _mib(median([c.peak_bytes for c in demos]))))
+    if demo_note:
+        rows.append(Row("2 demo", "reports", demo_note))
+
+    per_scale = {}
+    for n in scales:
+        market = markets[n]
+        floor = median([c.result["seconds"] for c in samples[f"floor-{n}"]])
+        cold = median([c.result["seconds"] for c in samples[f"cold-{n}"]])
+        warm = median([c.result["seconds"] for c in samples[f"warm-{n}"]])
+        cold_peak = median([c.peak_bytes for c in samples[f"cold-{n}"]])
+        warm_peak = median([c.peak_bytes for c in samples[f"warm-{n}"]])
+        steps = {k: median([c.result["steps"].get(k, 0.0) for c in samples[f"warm-{n}"]])
+                 for k in samples[f"warm-{n}"][0].result["steps"]}
+        cold_steps = {k: median([c.result["steps"].get(k, 0.0) for c in samples[f"cold-{n}"]])
+                      for k in samples[f"cold-{n}"][0].result["steps"]}
+        per_scale[n] = {
+            "floor_s": floor, "footers_s": median([c.result["footers_seconds"] for c in samples[f"floor-{n}"]]), "cold_s": cold, "warm_s": warm, "cold_peak_bytes": cold_peak,
+            "warm_peak_bytes": warm_peak, "warm_steps": steps, "cold_steps": cold_steps,
+            "payloads": market["payloads"], "raw_bytes": market["bytes"],
+        }
+        full = n == args.firms
+        section = "3 full market" if full else f"3 scale {n:,}"
+        generated = "generated now" if market.get("generated_now") else "generated once, cached"
+        if market.get("stale"):
+            generated += " (by an earlier sample generator; --regenerate to refresh)"
+        rows.append(Row(section, f"raw layer: {n:,} firms × {args.years} y", f"{market['payloads']:,} files, "
+                        f"{market['bytes'] / 1024**2:,.0f} MiB; {generated} in {_s(market['seconds'])}"))
+        footers = median([c.result["footers_seconds"] for c in samples[f"floor-{n}"]])
+        rows.append(Row(section, "I/O floor: DuckDB reads the mapped columns", _s(floor)))
+        rows.append(Row(section, "  footers alone (count(*))", _s(footers)))
+        target_s = "≤ 60 s" if full else ""
+        rows.append(Row(section, "build, cold (nothing normalised yet)", _s(cold)))
+        rows.append(Row(section, "  of which normalising raw frames", _s(cold_steps.get("normalising raw frames", 0.0))))
+        rows.append(Row(section, "build, warm (rebuild)", _s(warm), target_s, warm <= TARGETS["build_s"] if full else None))
+        rows.append(Row(section, "  of which models", _s(steps.get("models", 0.0))))
+        rows.append(Row(section, "build ÷ floor, cold / warm", f"{cold / floor:.1f}× / {warm / floor:.1f}×",
+                        "≤ 5×" if full else "", cold / floor <= TARGETS["floor_ratio"] if full else None))
+        rows.append(Row(section, "peak memory, cold / warm", f"{_mib(cold_peak)} / {_mib(warm_peak)}",
+                        "≤ 2 GiB" if full else "", max(cold_peak, warm_peak) <= TARGETS["build_bytes"] if full else None))
+    if len(scales) > 1:
+        smallest, largest = scales[0], scales[-1]
+        per_firm = lambda n, k: per_scale[n][k] / n * 1000  # noqa: E731
+        rows.append(Row("3 scaling", "warm build per 1,000 firms", " / ".join(
+            f"{n:,}: {_s(per_firm(n, 'warm_s'))}" for n in scales)))
+        rows.append(Row("3 scaling", "cold build per 1,000 firms", " / ".join(
+            f"{n:,}: {_s(per_firm(n, 'cold_s'))}" for n in scales)))
+        growth = (per_scale[largest]["cold_s"] / per_scale[smallest]["cold_s"]) / (largest / smallest)
+        rows.append(Row("3 scaling", f"cold cost growth vs firms ({smallest:,}→{largest:,})", f"{growth:.2f}× linear",
+                        "~1×", growth <= 1.5))
+
+    report_rows = {}
+    if reports_available and samples.get("reports"):
+        reports = samples["reports"]
+        seconds = median([c.result["seconds"] for c in reports])
+        last = reports[-1].result
+        rows.append(Row("4 reports", f"full market ({args.firms:,} firms), Excel + HTML", _s(seconds)))
+        rows.append(Row("4 reports", "peak memory", _mib(median([c.peak_bytes for c in reports]))))
+        for item in last["reports"]:
+            rows.append(Row("4 reports", f"  {Path(item['path']).name}", _mib(item["bytes"])))
+        fits = all(s["rows"] <= EXCEL_MAX_ROWS and s["columns"] <= EXCEL_MAX_COLUMNS for s in last["excel"])
+        largest_sheet = max(last["excel"], key=lambda s: s["rows"], default=None)
+        rows.append(Row("4 reports", "workbook within Excel's limits",
+                        f"largest sheet {largest_sheet['sheet']}: {largest_sheet['rows']:,} rows" if largest_sheet else "no workbook",
+                        "≤ 1,048,576 rows", fits and largest_sheet is not None))
+        report_rows = {"seconds": seconds, "files": last["reports"], "excel": last["excel"]}
+    else:
+        rows.append(Row("4 reports", "full-market reports", "pipeline.reports is not in this installation yet: not measured"))
+
+    if budget is None:
+        rows.append(Row("5 request budget", "pipeline.bench_requests", "not in this installation: not measured"))
+    else:
+        for item in budget["rows"]:
+            target = item["target"]
+            rows.append(Row(
+                "5 request budget", f"{item['scenario']} ({item['universe']})", f"{item['requests']:,} requests",
+                f"≤ {target}" if target else "", None if target is None else item["requests"] <= target,
+            ))
+
+    return {
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "options": {k: v for k, v in vars(args).items() if k not in ("worker", "out")},
+        "rows": [r.__dict__ for r in rows],
+        "startup": {"help_s": samples["help"], "modules": sorted(m for m in modules if m.split(".")[0] in HEAVY + ALSO_REPORTED and "." not in m)},
+        "demo": {"seconds": [c.seconds for c in samples["demo"]], "peak_bytes": [c.peak_bytes for c in samples["demo"]],
+                 "phases": [c.result.get("phases") for c in samples["demo"]]},
+        "scales": {str(n): v for n, v in per_scale.items()},
+        "reports": report_rows,
+        "request_budget": budget,
+    }
+
+
+def table(summary: dict) -> str:
+    from pipeline import display
+
+    verdict = {True: "yes", False: "NO", None: ""}
+    body, previous = [], None
+    for r in summary["rows"]:
+        body.append((r["section"] if r["section"] != previous else "", r["measure"], r["value"], r["target"], verdict[r["met"]]))
+        previous = r["section"]
+    return display.table(["section", "measure", "value", "target", "met"], body, right_align_numbers=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="rounds to take medians over [3]")
+    parser.add_argument("--firms", type=int, default=5400, help="firms of the full-market sample [5400]")
+    parser.add_argument("--years", type=int, default=10, help="years of quarterly reports in it [10]")
+    parser.add_argument("--scales", default="108,1000", help="smaller universes built too, to show how cost grows [108,1000]")
+    parser.add_argument("--demo-firms", type=int, default=108)
+    parser.add_argument("--demo-years", type=int, default=6)
+    parser.add_argument("--budget-firms", type=int, default=108)
+    parser.add_argument("--budget-years", type=int, default=10)
+    parser.add_argument("--regenerate", action="store_true", help="generate the cached raw layers again")
+    parser.add_argument("--data-dir", help="[LEASEWATCH_DATA_DIR or ./data]; the cache goes to <data dir>/bench")
+    parser.add_argument("--reports-dir", help="[LEASEWATCH_REPORTS_DIR or ./reports]; JSON goes to <reports dir>/bench")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--worker", choices=sorted(_WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--cold", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        result = _WORKERS[args.worker](args)
+        Path(args.out).write_text(json.dumps(result, default=str), encoding="utf-8")
+        return
+
+    summary = run(args)
+    print(table(summary))
+    folder = Paths.resolve(args.data_dir, args.reports_dir).reports_dir / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(summary, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+    print(f"\nWritten to {path}")
+
+
+if __name__ == "__main__":
+    main()
