@@ -442,6 +442,43 @@ def _load_seeds(con, gross_benchmark: float | None, net_benchmark: float | None)
         f"create table seeds.field_dictionary as select * from read_csv('{SEEDS_DIR / 'field_dictionary.csv'}', "
         "header=true, all_varchar=true)"
     )
+    _load_economics(con)
+
+
+# The per-server model of pipeline/economics.py at the defaults of sql/seeds/economics_defaults.toml, as tables.
+_ECONOMICS_TABLES = {
+    "economics_assumptions": ("assumption_rows", {"input": "varchar", "value": "varchar", "unit": "varchar"}),
+    "economics_model": (
+        "model_rows",
+        {
+            "method": "varchar", "is_assumed_method": "boolean", "year": "integer", "utilization": "double",
+            "revenue": "double", "depreciation": "double", "opex": "double", "interest": "double",
+            "disposal_gain": "double", "tax": "double", "net_profit": "double", "gross_margin": "double",
+            "net_margin": "double", "da_to_revenue": "double", "interest_to_revenue": "double",
+        },
+    ),
+    "economics_solve": (
+        "solve_rows",
+        {
+            "basis": "varchar", "years": "integer", "revenue_at_full": "double", "depreciation": "double",
+            "opex_fixed": "double", "opex_variable_at_full": "double",
+        },
+    ),
+}
+
+
+def _load_economics(con) -> None:
+    from pipeline import economics
+
+    assumptions = economics.load_assumptions()
+    for table, (function, columns) in _ECONOMICS_TABLES.items():
+        rows = getattr(economics, function)(assumptions)
+        con.execute(f"create table seeds.{table} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+        con.executemany(
+            f"insert into seeds.{table} values ({', '.join('?' * len(columns))})",
+            [[row[c] for c in columns] for row in rows],
+        )
+    con.execute("create table seeds.economics_description as select ? as description", [economics.describe(assumptions)])
 
 
 def column_docs() -> dict[tuple[str, str], str]:

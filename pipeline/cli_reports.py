@@ -31,6 +31,11 @@ def report(
     out: Annotated[
         Optional[Path], typer.Option("--out", help="Folder for the dated report folders [default: the reports directory].")
     ] = None,
+    economics: Annotated[
+        Optional[Path],
+        typer.Option("--economics", help="TOML of per-server assumptions for the economics view (keys as in "
+                     "sql/seeds/economics_defaults.toml) [default: the warehouse's, those defaults]."),
+    ] = None,
 ) -> None:
     """Write the Excel workbook and the interactive HTML report to reports/<date>/ and print their paths.
 
@@ -38,5 +43,5 @@ def report(
     """
     from pipeline.reports import write_reports
 
-    for path in write_reports(_paths(ctx), output.value, as_of, gross, net, out):
+    for path in write_reports(_paths(ctx), output.value, as_of, gross, net, out, economics=economics):
         typer.echo(str(path))

@@ -688,3 +688,104 @@ def report(config: Path | str | None = None, output: str = "table", **overrides)
         raise _fail("format", output, ", ".join(FORMATS))
     result = run(load_assumptions(config, **overrides))
     return {"table": format_table, "json": to_json, "csv": to_csv}[output](result)
+
+
+# --- The model as warehouse tables (seeds.economics_*; marts.economics links it to the firms) -----------------
+
+ASSUMPTION_UNITS = {
+    "capex": "元 ex-VAT",
+    "residual_fraction": "fraction of capex",
+    "depreciation_life_years": "years",
+    "depreciation_method": "",
+    "term_years": "years",
+    "rent_per_month": "元 per month at 100 % utilisation, ex-VAT",
+    "utilization": "fraction of capacity billed (one value, or one per year)",
+    "opex_fixed_per_year": "元 per year",
+    "opex_variable_per_year_at_full": "元 per year at 100 % utilisation",
+    "debt_fraction": "fraction of capex",
+    "interest_rate": "yearly fraction",
+    "debt_repayment": "",
+    "tax_rate": "fraction",
+    "loss_carryforward_years": "years",
+    "discount_rate": "yearly fraction",
+    "grid_utilization": "fractions",
+    "grid_rent_factors": "multiples of rent_per_month",
+}
+
+
+def describe(a: Assumptions) -> str:
+    """The assumptions in one line, as the reports and marts.economics state them."""
+    path = a.utilization_path()
+    use = f"{path[0]:.0%}" if len(set(path)) == 1 else "/".join(f"{u:.0%}" for u in path)
+    return (
+        f"one GPU server: capex {a.capex:,.0f} 元, rent {a.rent_per_month:,.0f} 元/month at full use, utilisation "
+        f"{use}, {a.depreciation_method} over {a.depreciation_life_years} y to {a.residual_fraction:.0%} residual, "
+        f"{a.term_years}-year term, opex {a.opex_fixed_per_year:,.0f} 元/y fixed + "
+        f"{a.opex_variable_per_year_at_full:,.0f} 元/y at full use, {a.debt_fraction:.0%} debt at "
+        f"{a.interest_rate:.1%} ({a.debt_repayment}), tax {a.tax_rate:.0%}"
+    )
+
+
+def assumption_rows(a: Assumptions) -> list[dict]:
+    """seeds.economics_assumptions: one row per input, its value as text and its unit."""
+    rows = []
+    for f in fields(Assumptions):
+        value = getattr(a, f.name)
+        text = ", ".join(f"{v:g}" for v in value) if isinstance(value, tuple) else f"{value:g}" if isinstance(
+            value, float
+        ) else str(value)
+        rows.append({"input": f.name, "value": text, "unit": ASSUMPTION_UNITS.get(f.name, "")})
+    return rows
+
+
+def model_rows(a: Assumptions) -> list[dict]:
+    """seeds.economics_model: the per-server P&L by year under each depreciation method (元 and fractions)."""
+    out = []
+    for method in METHODS:
+        rows, _ = _pnl(a, a.utilization_path(), method, a.rent_per_month)
+        for r in rows:
+            out.append(
+                {
+                    "method": method,
+                    "is_assumed_method": method == a.depreciation_method,
+                    "year": r.year,
+                    "utilization": r.utilization,
+                    "revenue": r.revenue,
+                    "depreciation": r.depreciation,
+                    "opex": r.opex,
+                    "interest": r.interest,
+                    "disposal_gain": r.disposal_gain,
+                    "tax": r.tax,
+                    "net_profit": r.net_profit,
+                    "gross_margin": r.gross_margin,
+                    "net_margin": r.net_margin,
+                    "da_to_revenue": _margin(r.depreciation, r.revenue),
+                    "interest_to_revenue": _margin(r.interest, r.revenue),
+                }
+            )
+    return out
+
+
+def solve_rows(a: Assumptions) -> list[dict]:
+    """seeds.economics_solve: what the closed-form gross-margin solve needs, on the `term` and `year1` bases.
+
+    With utilisation u held flat, gross margin = (R·u − D − F − V·u) / (R·u) over the basis years, where R is
+    revenue at full use, D depreciation, F fixed opex and V variable opex at full use (all summed over those
+    years). The u that gives margin g is (D + F) / (R·(1 − g) − V): the `implied_utilization` macro in
+    sql/macros.sql, checked against `required_utilization` in tests/test_economics_mart.py.
+    """
+    rows, _ = _pnl(a, [1.0] * a.term_years, a.depreciation_method, a.rent_per_month)
+    out = []
+    for basis in BASES:
+        years = rows[:1] if basis == "year1" else rows
+        out.append(
+            {
+                "basis": basis,
+                "years": len(years),
+                "revenue_at_full": sum(r.revenue for r in years),
+                "depreciation": sum(r.depreciation for r in years),
+                "opex_fixed": a.opex_fixed_per_year * len(years),
+                "opex_variable_at_full": a.opex_variable_per_year_at_full * len(years),
+            }
+        )
+    return out

@@ -56,3 +56,16 @@ create or replace macro benchmark_status(gross_margin, net_margin, net_profit, g
         when net_margin >= net_threshold then 'net_only'
         else 'below_both'
     end;
+
+-- The flat utilisation at which the per-server model's gross margin equals `gross_margin` (pipeline/economics.py,
+-- solve_rows): (D + F) / (R·(1 − g) − V) with D depreciation, F fixed opex, R revenue and V variable opex at full
+-- use, summed over the basis years. NULL when even 100 % utilisation gives a lower margin (the model's
+-- `required_utilization` says "unreachable" then). Checked against the Python solver in tests/test_economics_mart.py.
+create or replace macro implied_utilization(gross_margin, depreciation, opex_fixed, revenue_at_full, opex_variable_at_full) as
+    case
+        when gross_margin is null or revenue_at_full <= 0 then null
+        when (revenue_at_full - depreciation - opex_fixed - opex_variable_at_full) / revenue_at_full
+             < gross_margin - 1e-6 then null
+        when depreciation + opex_fixed = 0 then 0.0
+        else least((depreciation + opex_fixed) / (revenue_at_full * (1 - gross_margin) - opex_variable_at_full), 1.0)
+    end;

@@ -50,7 +50,7 @@ CHART_FACTS = """
     charts: charts.map(c => ({
       id: c.id,
       svgs: c.querySelectorAll('.main-svg').length,
-      marks: c.querySelectorAll('.point, .scatterlayer .trace path, .barlayer .bars path').length,
+      marks: c.querySelectorAll('.point, .scatterlayer .trace path, .barlayer .bars path, .heatmaplayer image').length,
       width: c.getBoundingClientRect().width,
       height: c.getBoundingClientRect().height,
     })),

@@ -37,7 +37,7 @@ def hostile_copy(source: Paths, root: Path) -> Paths:
     con = duckdb.connect(str(paths.warehouse))
     try:
         for code, name in HOSTILE_NAMES.items():
-            for table in ("universe", "benchmark", "fundamentals", "data_quality", "universe_changes"):
+            for table in ("universe", "benchmark", "fundamentals", "data_quality", "universe_changes", "economics"):
                 con.execute(f"update marts.{table} set name = ? where code = ?", [name, code])
         for segment, hostile in HOSTILE_SEGMENTS.items():
             con.execute("update marts.segments set segment = ? where segment = ?", [hostile, segment])

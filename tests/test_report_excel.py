@@ -13,7 +13,7 @@ from pipeline.reports import write_reports
 from pipeline.reports.excel import HEADER_ROW
 from tests.report_fixtures import FORMULA_LIKE, HOSTILE_NAMES, LABEL, PERIOD, hostile_copy
 
-SHEETS = ["About", "Summary", "Quarterly", "Segments", "Bridge", "Universe", "Data quality", "Chart data"]
+SHEETS = ["About", "Summary", "Quarterly", "Segments", "Bridge", "Economics", "Universe", "Data quality", "Chart data"]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pipeline.reports import write_reports
 from pipeline.reports.html import BAR_ENDS, MAX_BARS, _ends
 from tests.report_fixtures import HOSTILE_NAMES, SCRIPT_NAME, hostile_copy
 
-CHARTS = {"chart-margins", "chart-gap", "chart-growth", "chart-burden", "chart-compute"}
+CHARTS = {"chart-margins", "chart-gap", "chart-growth", "chart-burden", "chart-compute", "chart-econ-grid", "chart-econ-firms"}
 
 
 @pytest.fixture(scope="module")

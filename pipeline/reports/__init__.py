@@ -27,11 +27,14 @@ def write_reports(
     net: float | None = None,
     out_dir: Path | None = None,
     *,
+    economics: Path | None = None,
     today: date | None = None,
 ) -> list[Path]:
     """Write the reports for one period (`2024Q3`, `2024-09-30`, `latest`/None) and return their paths.
 
-    `gross`/`net` replace the warehouse's benchmarks for this report only; None keeps them."""
+    `gross`/`net` replace the warehouse's benchmarks for this report only; None keeps them. `economics` is a TOML
+    file of per-server assumptions (as `leasewatch economics --config`) for the economics view; None uses the
+    warehouse's (the defaults of sql/seeds/economics_defaults.toml)."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown report format '{fmt}'", f"use one of: {', '.join(FORMATS)}")
     # a date must be a quarter end too: the same parser says so
@@ -39,7 +42,7 @@ def write_reports(
 
     from pipeline.reports.data import gather
 
-    data = gather(paths, period, gross, net)
+    data = gather(paths, period, gross, net, economics)
     folder = _folder(out_dir or paths.reports_dir, today or date.today())
     written = []
     for suffix in FORMATS[fmt]:

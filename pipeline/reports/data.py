@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from pipeline import periods
@@ -60,6 +61,7 @@ class ReportData:
     panel_counts: dict  # derived quarters, missing reports … in the quarterly panel
     data_tests: list[str]
     run_problems: Table  # failures and warnings of the newest logged run, if any
+    economics: "EconomicsView | None" = None
     first_period: date | None = None
     written_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
@@ -70,6 +72,16 @@ class ReportData:
     @property
     def is_sample(self) -> bool:
         return bool(self.info.get("is_sample"))
+
+
+@dataclass
+class EconomicsView:
+    """The per-server model (pipeline/economics.py) and the firms set beside it (marts.economics)."""
+
+    source: str  # where the assumptions come from
+    described: str  # the assumptions in one line
+    result: Any  # economics.Result: the P&L by year, methods, requirements, payback, IRR, NPV, sensitivity grid
+    firms: Table  # current members with a compute gross margin at the period
 
 
 # The thresholds enter as parameters $gross and $net; marts.benchmark used the warehouse's seeds with the same macros.
@@ -195,13 +207,46 @@ PANEL_COUNTS_SQL = """
 """
 
 
-def gather(paths: Paths, as_of: date | None, gross: float | None, net: float | None) -> ReportData:
+# With the warehouse's model the firms' columns are read as marts.economics has them. With another assumptions file
+# (`--economics FILE`) the model columns are that file's (pipeline/economics.py) and the implied utilisation is
+# solved by the same `implied_utilization` macro marts.economics uses, with that file's sums ($d_*, $f_*, $r_*, $v_*).
+ECONOMICS_SQL = """
+    select e.code, e.name, e.compute_revenue_ttm, e.compute_share_ttm, e.compute_gross_margin_ttm,
+           e.compute_ttm_is_carried, e.gross_margin_ttm, e.net_margin_ttm, e.da_to_revenue_ttm,
+           e.interest_to_revenue_ttm, {columns}
+    from marts.economics e
+    where e.period_end = $period and e.is_current_member
+    order by e.compute_gross_margin_ttm desc, e.code
+"""
+ECONOMICS_WAREHOUSE_COLUMNS = """
+    e.model_gross_margin_term, e.compute_gross_gap_to_model_pp, e.implied_utilization_term,
+    e.implied_utilization_year1, e.implied_utilization_note
+"""
+ECONOMICS_FILE_COLUMNS = """
+    $model_gross_margin_term as model_gross_margin_term,
+    benchmark_gap_pp(e.compute_gross_margin_ttm, $model_gross_margin_term) as compute_gross_gap_to_model_pp,
+    implied_utilization(e.compute_gross_margin_ttm, $d_term, $f_term, $r_term, $v_term) as implied_utilization_term,
+    implied_utilization(e.compute_gross_margin_ttm, $d_year1, $f_year1, $r_year1, $v_year1) as implied_utilization_year1,
+    case
+        when implied_utilization(e.compute_gross_margin_ttm, $d_term, $f_term, $r_term, $v_term) is null
+            then 'the compute gross margin is above the model''s at 100 % utilisation: the firm''s rent or costs differ from the model''s'
+        when implied_utilization(e.compute_gross_margin_ttm, $d_year1, $f_year1, $r_year1, $v_year1) is null
+            then 'reachable over the term, not in year 1 (a young fleet could not earn it)'
+    end as implied_utilization_note
+"""
+
+
+def gather(
+    paths: Paths, as_of: date | None, gross: float | None, net: float | None, economics_file: Path | None = None
+) -> ReportData:
     """Read every table the reports need at one period. Raises UsageError when the period has no data."""
     import duckdb
 
     with connect(paths) as con:
         try:
-            return _gather(con, as_of, gross, net)
+            data = _gather(con, as_of, gross, net)
+            data.economics = _economics(con, data.period, economics_file)
+            return data
         except duckdb.CatalogException as exc:
             raise LeasewatchError(
                 f"the warehouse at {paths.warehouse} lacks what the reports read ({str(exc).splitlines()[0]})",
@@ -257,6 +302,30 @@ def _gather(con, as_of: date | None, gross: float | None, net: float | None) -> 
         run_problems=_run_problems(con),
         first_period=first,
     )
+
+
+def _economics(con, period: date, config: Path | None) -> EconomicsView:
+    from pipeline import economics
+
+    assumptions = economics.load_assumptions(config)  # the defaults, or a user file checked like `leasewatch economics`
+    result = economics.run(assumptions)
+    if config is None:
+        built = con.execute("select description from seeds.economics_description").fetchone()[0]
+        source = f"defaults, {economics.DEFAULTS_FILE.relative_to(economics.DEFAULTS_FILE.parents[2])}"
+        sql, params = ECONOMICS_SQL.format(columns=ECONOMICS_WAREHOUSE_COLUMNS), {"period": period}
+        if built != economics.describe(assumptions):
+            source += " (changed since the warehouse was built: firms' columns use the build's, rebuild to align)"
+    else:
+        built, source = economics.describe(assumptions), f"--economics {config}"
+        params = {"period": period, "model_gross_margin_term": result.total.gross_margin}
+        for row in economics.solve_rows(assumptions):
+            b = row["basis"]
+            params.update({f"d_{b}": row["depreciation"], f"f_{b}": row["opex_fixed"],
+                           f"r_{b}": row["revenue_at_full"], f"v_{b}": row["opex_variable_at_full"]})
+        sql = ECONOMICS_SQL.format(columns=ECONOMICS_FILE_COLUMNS)
+    cursor = con.execute(sql, params)
+    firms = Table([d[0] for d in cursor.description], cursor.fetchall())
+    return EconomicsView(source=source, described=built, result=result, firms=firms)
 
 
 def _benchmarks(con, gross: float | None, net: float | None) -> Benchmarks:

@@ -41,6 +41,9 @@ SHEET_GUIDE = (
     ("Segments", "every disclosed 主营构成 row of the last two years with its compute classification and the keyword "
      "that matched", "主营构成及算力分类"),
     ("Bridge", "gross → net margin by component per firm, beside the benchmark's 40 → 20", "毛利率到净利率的桥"),
+    ("Economics", "one leased GPU server's P&L by year under stated assumptions, the utilisation each margin needs, a "
+     "utilisation × rent grid of net margin, and each firm's compute gross margin with the utilisation that reproduces "
+     "it", "单台GPU服务器经济性与各公司隐含利用率"),
     ("Universe", "membership of the compute-leasing universe and who joined or left", "成分股及变动"),
     ("Data quality", "derived quarters, carried-forward values, restatements, truncated histories and data tests",
      "数据质量"),

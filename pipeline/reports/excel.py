@@ -38,6 +38,7 @@ FORMATS = {
     "pct": "0.0%",
     "pp": '+0.0" pp";-0.0" pp";0.0" pp"',
     "int": "#,##0",
+    "dec2": "0.00",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
 }
@@ -70,6 +71,7 @@ def write_workbook(data: ReportData, target: Path) -> Path:
     book.quarterly(sheets["Quarterly"])
     book.segments(sheets["Segments"])
     book.bridge(sheets["Bridge"])
+    book.economics(sheets["Economics"])
     book.universe(sheets["Universe"])
     book.quality(sheets["Data quality"])
     wb.properties.title = f"leasewatch {data.label}"
@@ -597,6 +599,115 @@ class _Book:
             CellIsRule(operator="greaterThan", formula=[_num(b.gross - b.net)],
                        fill=PatternFill("solid", bgColor=RED_FILL), font=Font(color="9C0006")),
         )
+
+    ECONOMICS_FIRM_COLS = [
+        Col("code", "代码\nCode", "code", 9),
+        Col("name", "名称\nName", "upstream", 16),
+        Col("compute_share_ttm", "算力收入占比\nCompute share", "pct", 11),
+        Col("compute_gross_margin_ttm", "算力毛利率\nCompute gross margin", "pct", 12),
+        Col("model_gross_margin_term", "模型毛利率\nModel gross (term)", "pct", 12),
+        Col("compute_gross_gap_to_model_pp", "差距\nGap to model", "pp", 11),
+        Col("implied_utilization_term", "隐含利用率\nImplied utilisation (term)", "pct", 13),
+        Col("implied_utilization_year1", "隐含利用率(首年)\nImplied utilisation (year 1)", "pct", 13),
+        Col("da_to_revenue_ttm", "折旧/收入\nD&A / revenue (firm)", "pct", 12),
+        Col("interest_to_revenue_ttm", "利息/收入\nInterest / revenue (firm)", "pct", 12),
+        Col("net_margin_ttm", "净利率\nNet margin (firm)", "pct", 11),
+        Col("implied_utilization_note", "说明\nNote", "text", 60),
+    ]
+
+    def economics(self, ws) -> None:
+        """The model by year, what utilisation each margin needs, the sensitivity grid, then the firms beside it."""
+        from openpyxl.utils import get_column_letter
+
+        view = self.data.economics
+        cols = self.ECONOMICS_FIRM_COLS
+        r = view.result
+        a = r.assumptions
+        self.heading(
+            ws, "单台GPU服务器经济性 Unit economics of one leased GPU server, and the firms beside it",
+            f"Model: {view.described} · assumptions: {view.source} · amounts 元 per server, margins %",
+            [c.width for c in cols], freeze="A4",
+        )
+
+        def section(title):
+            self.append(ws, [])
+            self.append(ws, [self.cell(ws, title, font=self.font_section)])
+
+        def header(names):
+            return self.append(ws, [self.cell(ws, h, font=self.font_header, fill=self.fill_header,
+                                              align=self.header_align) for h in names])
+
+        section(f"逐年损益 P&L by year ({a.depreciation_method}), 元 per server")
+        header(["Year", "Utilisation", "Revenue", "Depreciation", "Opex", "Interest", "Tax", "Net profit",
+                "Gross margin", "Net margin", "D&A / revenue", "Cash flow"])
+        first = None
+        for y in (*r.years, r.total):
+            row = self.append(ws, [
+                self.cell(ws, y.year if y.year else "term", "int" if y.year else "text", font=None if y.year else self.font_bold),
+                self.cell(ws, y.utilization, "pct"), self.cell(ws, y.revenue, "int"), self.cell(ws, y.depreciation, "int"),
+                self.cell(ws, y.opex, "int"), self.cell(ws, y.interest, "int"), self.cell(ws, y.tax, "int"),
+                self.cell(ws, y.net_profit, "int"), self.cell(ws, y.gross_margin, "pct"), self.cell(ws, y.net_margin, "pct"),
+                self.cell(ws, y.depreciation / y.revenue if y.revenue else None, "pct"), self.cell(ws, y.cash_flow, "int"),
+            ])
+            first = first or row
+        self.against(ws, f"I{first}:I{row}", self.b.gross)
+        self.against(ws, f"J{first}:J{row}", self.b.net)
+
+        shown = min(a.term_years, 9)
+        section("折旧方法 Net margin by depreciation method (everything else unchanged)"
+                + (f", first {shown} of {a.term_years} years" if shown < a.term_years else ""))
+        header(["Method", *[f"Year {i + 1}" for i in range(shown)], "Payback (years)"])
+        first = None
+        for m in r.methods:
+            row = self.append(ws, [self.cell(ws, m.method), *[self.cell(ws, v, "pct") for v in m.net_margin[:shown]],
+                                   self.cell(ws, m.payback_years.value or m.payback_years.reason,
+                                             "text" if m.payback_years.value is None else "dec2")])
+            first = first or row
+        last_col = get_column_letter(1 + shown)
+        self.diverging(ws, f"B{first}:{last_col}{row}")
+
+        section("所需利用率 Utilisation each target needs (held flat); payback, IRR and NPV")
+        header(["Target", "Basis", "Utilisation", None, "Measure", "Value"])
+        extras = [
+            ("payback (years)", r.payback_years.value, r.payback_years.reason, "dec2"),
+            ("IRR, project", r.irr.value, r.irr.reason, "pct"),
+            (f"NPV at {a.discount_rate:.0%} (元)", r.npv, None, "int"),
+        ]
+        for i, q in enumerate(r.requirements):
+            extra = extras[i] if i < len(extras) else None
+            value = q.utilization.value
+            self.append(ws, [
+                self.cell(ws, q.name), self.cell(ws, "over the term" if q.basis == "term" else "year 1"),
+                self.cell(ws, value if value is not None else q.utilization.reason, "pct" if value is not None else "text"),
+                None,
+                self.cell(ws, extra[0]) if extra else None,
+                self.cell(ws, extra[1] if extra[1] is not None else extra[2], extra[3] if extra[1] is not None else "text")
+                if extra else None,
+            ])
+
+        section("敏感性 Net margin over the term: utilisation (rows) × monthly rent in 元 (columns)")
+        header(["Utilisation", *[f"{rent:,.0f}" for rent in r.grid.rent_per_month]])
+        first = None
+        for u, margins in zip(r.grid.utilization, r.grid.net_margin):
+            row = self.append(ws, [self.cell(ws, u, "pct", font=self.font_bold), *[self.cell(ws, m, "pct") for m in margins]])
+            first = first or row
+        self.diverging(ws, f"B{first}:{get_column_letter(1 + len(r.grid.rent_per_month))}{row}")
+
+        section(f"各公司 Firms with a disclosed compute segment at {self.data.label}: their compute gross margin and "
+                "the utilisation at which the model earns it")
+        self.append(ws, [self.cell(ws, "D&A, interest and net margin are firm-wide (statements do not split them by "
+                                       "segment); implied utilisation holds utilisation flat in the model.",
+                                   font=self.font_subtitle)])
+        ws.row_dimensions[self.rows[ws.title] + 1].height = 36  # before the row: a write-only sheet streams it
+        header_row = header([c.header for c in cols])
+        records = view.firms.records()
+        for record in records:
+            self.append(ws, [self._record_cell(ws, c, record) for c in cols])
+        last = header_row + max(len(records), 1)
+        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(cols))}{last}"
+        col = lambda key: self.column(cols, key)  # noqa: E731
+        self.diverging(ws, f"{col('compute_gross_gap_to_model_pp')}{header_row + 1}:{col('compute_gross_gap_to_model_pp')}{last}")
+        self.burden(ws, f"{col('implied_utilization_term')}{header_row + 1}:{col('implied_utilization_year1')}{last}")
 
     UNIVERSE_COLS = [
         Col("code", "代码\nCode", "code", 9),

@@ -8,3 +8,5 @@ select 'marts.segments', code || ' ' || period_end || ' ' || classification || '
 from marts.segments group by code, period_end, classification, segment having count(*) > 1
 union all
 select 'marts.universe', code, count(*) from marts.universe group by code having count(*) > 1
+union all
+select 'marts.economics', code || ' ' || period_end, count(*) from marts.economics group by code, period_end having count(*) > 1
