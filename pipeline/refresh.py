@@ -188,16 +188,9 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
 
 
 def _write_reports(paths: Paths) -> list[Path]:
-    """Every report for the latest period at the seed benchmarks, into the reports directory."""
-    try:
-        from pipeline.reports import write_reports
-    except ModuleNotFoundError as exc:
-        if exc.name != "pipeline.reports":
-            raise
-        raise LeasewatchError(
-            "the warehouse was refreshed, but reports cannot be written: pipeline.reports is not in this installation",
-            "rerun with --no-reports, or install the complete package: make install",
-        ) from exc
+    """Every report for the latest period at the warehouse's benchmarks and assumptions, into the reports directory."""
+    from pipeline.reports import write_reports
+
     return list(write_reports(paths, fmt=REPORT_FORMAT, as_of=None, gross=None, net=None, out_dir=paths.reports_dir))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -224,3 +225,15 @@ def test_a_corrupt_raw_file_that_is_not_fetched_again_makes_the_run_partial(tmp_
     assert run.status == "partial" and run.exit_code == 10
     assert "SZ300001" in run.failures and "unreadable" in run.failures["SZ300001"]
     assert run.quarantined[0]["path"] == record.path
+
+
+def test_refresh_writes_both_reports_and_logs_them(paths):
+    run = refresh(paths, pipeline.refresh.sample_ingest(firms=3, years=2), today=TUESDAY)
+    assert run.status == "success"
+    assert sorted(p.rsplit(".", 1)[1] for p in run.reports) == ["html", "xlsx"]
+    for report in run.reports:
+        assert report.startswith(str(paths.reports_dir)) and Path(report).stat().st_size > 0
+    # the run log (data/ops/runs.jsonl, loaded into ops.runs by every build) records where the reports went
+    logged = [json.loads(line) for line in (pipeline.ops.ops_dir(paths) / pipeline.ops.RUNS_FILE).read_text().splitlines()]
+    assert logged[-1]["run_id"] == run.run_id and logged[-1]["reports"] == run.reports
+    assert "2 reports" in run.message
