@@ -41,6 +41,7 @@ def query(paths: Paths, sql: str) -> Result:
 
     with connect(paths) as con:
         try:
+            _check_one_read(con, sql)
             cursor = con.execute(sql)
         except duckdb.InvalidInputException as exc:
             if "read-only" in str(exc):
@@ -60,6 +61,27 @@ def query(paths: Paths, sql: str) -> Result:
         result = Result([d[0] for d in cursor.description], cursor.fetchall())
         result.is_sample = is_sample(con)
         return result
+
+
+# What `leasewatch query` runs: reads. COPY, EXPORT, ATTACH, SET, PRAGMA … could write files or change the session.
+READ_STATEMENTS = ("SELECT", "EXPLAIN")
+
+
+def _check_one_read(con, sql: str) -> None:
+    """Exactly one statement, and one that only reads: the read-only connection alone still lets COPY … TO and
+    EXPORT DATABASE write files anywhere."""
+    statements = con.extract_statements(sql)
+    if len(statements) != 1:
+        raise QueryError(
+            f"leasewatch query runs exactly one statement; this text has {len(statements)}",
+            "run them one at a time" if statements else "pass a SELECT, e.g. leasewatch query \"select * from marts.benchmark limit 5\"",
+        )
+    kind = statements[0].type.name
+    if kind not in READ_STATEMENTS:
+        raise QueryError(
+            f"the warehouse is read-only for queries: {kind} statements are refused",
+            "to save results use --format csv > file.csv or leasewatch export; for PIVOT write select * from (pivot …)",
+        )
 
 
 def is_sample(con) -> bool:

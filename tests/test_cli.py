@@ -43,10 +43,25 @@ def test_query_formats(fixture_paths):
 
 
 @pytest.mark.parametrize(
-    "sql", ["drop table marts.benchmark", "create table marts.x as select 1", "delete from marts.universe"]
+    "sql",
+    [
+        "drop table marts.benchmark",
+        "create table marts.x as select 1",
+        "delete from marts.universe",
+        "copy (select 1) to '{out}/copied.csv'",  # a read-only connection still lets COPY write files
+        "export database '{out}/exported'",
+        "attach '{out}/other.duckdb' as other",
+    ],
 )
-def test_query_refuses_writes(fixture_paths, sql):
-    assert_one_line_error(invoke(fixture_paths, "query", sql), 9, "read-only")
+def test_query_refuses_writes(fixture_paths, sql, tmp_path):
+    assert_one_line_error(invoke(fixture_paths, "query", sql.format(out=tmp_path)), 9, "read-only")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_query_runs_exactly_one_statement(fixture_paths):
+    assert_one_line_error(invoke(fixture_paths, "query", "select 1; select 2"), 9, "exactly one statement")
+    assert_one_line_error(invoke(fixture_paths, "query", " ; "), 9, "exactly one statement")
+    assert invoke(fixture_paths, "query", "explain select 1").exit_code == 0
 
 
 def test_malformed_sql_and_unknown_table(fixture_paths):
