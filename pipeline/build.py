@@ -137,12 +137,18 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     store = RawStore(paths.raw_dir)
     if not store.records():
         raise LeasewatchError(
-            f"the raw layer at {paths.raw_dir} is empty", "fetch data first: leasewatch ingest --source sample"
+            f"the raw layer at {paths.raw_dir} is empty",
+            "fetch data first: leasewatch universe sync, then leasewatch ingest (live); or leasewatch demo (the sample)",
         )
     step("verifying raw files")
     store.remove_orphans()
     problems = store.verify()
     warnings = [f"quarantined raw file {p.path}: {p.describe()}; fetch it again to restore it" for p in problems]
+    if store.damaged_lines:
+        warnings.append(
+            f"{len(store.damaged_lines)} unreadable line(s) in {store.manifest_path} (line {store.damaged_lines[0]} …), "
+            "left by an interrupted write; their fetches are not used and will be repeated"
+        )
     for warning in warnings:
         step(f"warning: {warning}")
     step("normalising raw frames")

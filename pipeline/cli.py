@@ -159,6 +159,10 @@ def build(
 
     paths = _paths(ctx)
     result = run_build(paths, gross_benchmark=gross, net_benchmark=net, on_step=echo_err)
+    if result.is_sample:
+        from pipeline import display
+
+        echo_err(display.SAMPLE_BANNER)
     marts = {k: v for k, v in result.row_counts.items() if k.startswith("marts.")}
     typer.echo(
         f"Built {result.warehouse} in {result.seconds:.1f} s: {len(result.models)} models, "

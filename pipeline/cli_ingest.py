@@ -71,7 +71,9 @@ def _akshare_source(paths, min_interval: float, timeout: float, retries: int, ma
 @command()
 def ingest(
     ctx: typer.Context,
-    source: Annotated[SourceName, typer.Option("--source", help="Where frames come from.")] = SourceName.sample,
+    source: Annotated[
+        SourceName, typer.Option("--source", help="Where frames come from: akshare (live) or the embedded sample.")
+    ] = SourceName.akshare,
     firms: FirmsOption = 108,
     years: YearsOption = 6,
     repull: Annotated[
@@ -93,10 +95,11 @@ def ingest(
     max_failures: MaxFailuresOption = 5,
     cooldown: CooldownOption = 60.0,
 ) -> None:
-    """Fetch frames into the raw layer (append-only; unchanged frames are stored once). With --source akshare,
+    """Fetch frames into the raw layer (append-only; unchanged frames are stored once). From akshare (the default),
     only what is missing or stale for the current universe: a rerun after an interruption continues.
+    --source sample replays the embedded sample instead.
 
-    Example: leasewatch ingest --source akshare
+    Example: leasewatch ingest
     """
     from pipeline.raw import RawStore
 
@@ -170,6 +173,8 @@ def _list_universe(paths, changes: int) -> None:
     current = [m for m in listing.members if m["is_current"]]
     former = [m for m in listing.members if not m["is_current"]]
     snap = listing.snapshot
+    if snap.source == "sample":
+        echo_err(display.SAMPLE_BANNER)
     typer.echo(
         f"Universe: {len(current)} members ({snap.function} {snap.board}, snapshot {snap.taken_at:%Y-%m-%d %H:%M}; "
         f"from the {listing.origin})"

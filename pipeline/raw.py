@@ -92,6 +92,7 @@ class RawStore:
         self.root = Path(root)
         self._latest: dict[tuple[str, str], RawRecord] | None = None  # (source, key) -> newest fetch
         self._writer: _Writer | None = None  # set inside deferred_writes()
+        self.damaged_lines: list[int] = []  # manifest lines records() could not read (torn by a kill)
 
     @property
     def manifest_path(self) -> Path:
@@ -206,15 +207,18 @@ class RawStore:
             return []
         hidden = self._quarantined_missing()
         out = []
+        self.damaged_lines = []
         with self.manifest_path.open(encoding="utf-8") as fh:
-            for line in fh:
+            for number, line in enumerate(fh, 1):
                 line = line.strip()
                 if not line:
                     continue
                 try:
                     record = RawRecord(**json.loads(line))
                 except (json.JSONDecodeError, TypeError):
-                    continue  # a torn last line from an interrupted append; the fetch will be repeated
+                    # A line torn by an interrupted append: its payload is not listed, so that fetch is repeated.
+                    self.damaged_lines.append(number)
+                    continue
                 if (function is None or record.function == function) and record.path not in hidden:
                     out.append(record)
         return out
@@ -429,8 +433,14 @@ class _Writer:
 
 
 def _append_line(path: Path, line: str) -> None:
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(line + "\n")
+    """Append one line and fsync. A line torn by a kill mid-append is closed first, so it never swallows this one."""
+    with path.open("a+b") as fh:
+        fh.seek(0, os.SEEK_END)
+        torn = False
+        if fh.tell():
+            fh.seek(-1, os.SEEK_END)
+            torn = fh.read(1) != b"\n"
+        fh.write((("\n" if torn else "") + line + "\n").encode("utf-8"))
         fh.flush()
         os.fsync(fh.fileno())
 

@@ -54,6 +54,12 @@ def benchmark_summary(paths: Paths, period: date | None = None, *, top: int = 5)
         f"Medians: gross margin {display.pct(g)}, net margin {display.pct(n)}, D&A/revenue {display.pct(da)}, "
         f"interest/revenue {display.pct(interest)}, compute share {display.pct(compute)}"
     )
+    if period.month in (3, 9):
+        previous = periods.label(date(period.year - 1, 12, 31) if period.month == 3 else date(period.year, 6, 30))
+        lines.append(
+            f"  (D&A/revenue and compute share are carried from {previous} for firms that, like most, disclose them "
+            "in H1/FY reports only)"
+        )
     lines.append(f"增收不增利 (revenue up, profit not): {up_down} of {total} firms")
     headers = ["code", "name", "status", "gross", "net", "net gap", "revenue 亿元", "D&A/rev", "int/rev", "增收不增利"]
     for title, rows in (("Closest to the net benchmark", best), ("Furthest from the net benchmark", worst)):
@@ -89,7 +95,8 @@ def firm_panel(paths: Paths, code: str, *, quarters: int = 12) -> str:
             """
             select f.period_end, f.revenue_q, f.revenue_ttm, f.gross_margin_ttm, f.net_margin_ttm,
                    f.da_to_revenue_ttm, f.interest_to_revenue_ttm, f.compute_share_ttm, b.status,
-                   f.report_missing, f.depreciation_amortization_ttm_is_carried, f.is_restated, f.name
+                   f.report_missing, f.depreciation_amortization_ttm_is_carried, f.compute_ttm_is_carried,
+                   f.quarter_is_derived, f.is_restated, f.name
             from marts.fundamentals f join marts.benchmark b using (code, period_end)
             where f.code = ?
             order by f.period_end desc limit ?
@@ -105,8 +112,19 @@ def firm_panel(paths: Paths, code: str, *, quarters: int = 12) -> str:
     )
     lines.append(f"{code} {name} — {membership}")
     table_rows = []
-    for period_end, rev_q, rev_ttm, gross, net, da, interest, compute, status, missing, carried, restated, _ in reversed(rows):
-        flags = ",".join(f for f, on in (("missing", missing), ("D&A carried", carried), ("restated", restated)) if on)
+    for (period_end, rev_q, rev_ttm, gross, net, da, interest, compute, status, missing, da_carried, compute_carried,
+         derived, restated, _) in reversed(rows):
+        flags = ",".join(
+            f
+            for f, on in (
+                ("missing", missing),
+                ("Q derived", derived),
+                ("D&A carried", da_carried),
+                ("compute carried", compute_carried),
+                ("restated", restated),
+            )
+            if on
+        )
         table_rows.append(
             (
                 periods.label(period_end),
@@ -123,4 +141,8 @@ def firm_panel(paths: Paths, code: str, *, quarters: int = 12) -> str:
         )
     headers = ["quarter", "rev Q 亿元", "rev TTM 亿元", "gross TTM", "net TTM", "D&A/rev", "int/rev", "compute", "status", "flags"]
     lines += ["", display.table(headers, table_rows, right_align_numbers=False)]
+    lines.append(
+        "\nQ derived: the single quarter is the YTD report less the previous one. carried: D&A and compute segments are "
+        "disclosed in H1/FY reports only, so their TTM ratios at Q1/Q3 repeat the last H1/FY value."
+    )
     return "\n".join(lines)

@@ -151,6 +151,7 @@ def test_cli_ingest_reports_what_it_fetched(paths, cli_world):
 
 def test_cli_ingest_exit_codes(paths, cli_world):
     assert invoke(paths, "ingest", "--source", "akshare").exit_code == 2  # no universe yet
+    assert invoke(paths, "ingest").exit_code == 2  # akshare is the default source: the same refusal
     paths.data_dir.mkdir(parents=True, exist_ok=True)
     (paths.data_dir / "m.csv").write_text(MEMBERS, encoding="utf-8")
     invoke(paths, "universe", "import", str(paths.data_dir / "m.csv"))

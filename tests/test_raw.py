@@ -77,3 +77,15 @@ def test_torn_manifest_line_is_ignored(tmp_path):
     with store.manifest_path.open("a") as fh:
         fh.write('{"source": "fixture", "func')  # an append interrupted by a kill
     assert len(RawStore(tmp_path).records()) == 1
+
+
+def test_an_append_after_a_torn_line_is_kept_and_the_damage_is_counted(tmp_path):
+    store = RawStore(tmp_path)
+    put(store, shapes.hist("300001", {"2024-12-31": 10.5}), datetime(2025, 1, 2))
+    with store.manifest_path.open("a") as fh:
+        fh.write('{"source": "fixture", "func')  # an append interrupted by a kill: no newline
+    later = RawStore(tmp_path)
+    put(later, shapes.hist("300002", {"2024-12-31": 7.0}), datetime(2025, 1, 3), symbol="300002", adjust="")
+    reread = RawStore(tmp_path)
+    assert [r.args["symbol"] for r in reread.records()] == ["300001", "300002"]  # the new fetch is not swallowed
+    assert reread.damaged_lines == [2]

@@ -104,12 +104,15 @@ ratios as (
         -- there, so numerator and denominator always cover the same twelve months.
         safe_ratio(ebitda_ttm, revenue_ttm) as ebitda_margin_ttm_here,
         safe_ratio(depreciation_amortization_ttm, revenue_ttm) as da_to_revenue_ttm_here,
-        safe_ratio(compute_revenue_ttm, revenue_ttm) as compute_share_ttm_here
+        safe_ratio(compute_revenue_ttm, revenue_ttm) as compute_share_ttm_here,
+        safe_ratio(gross_profit_ttm - (compute_revenue_ttm - compute_cost_ttm), revenue_ttm - compute_revenue_ttm)
+            as non_compute_gross_margin_ttm_here
     from with_ebitda
 ),
 carried as (
     select
-        * exclude (ebitda_margin_ttm_here, da_to_revenue_ttm_here, compute_share_ttm_here),
+        * exclude (ebitda_margin_ttm_here, da_to_revenue_ttm_here, compute_share_ttm_here,
+                   non_compute_gross_margin_ttm_here),
         case when depreciation_amortization_ttm_is_carried
              then lag(ebitda_margin_ttm_here) over w else ebitda_margin_ttm_here end as ebitda_margin_ttm,
         case when depreciation_amortization_ttm_is_carried
@@ -117,7 +120,9 @@ carried as (
         case when compute_ttm_is_carried
              then lag(compute_share_ttm_here) over w else compute_share_ttm_here end as compute_share_ttm,
         safe_ratio(compute_revenue_ttm - compute_cost_ttm, compute_revenue_ttm) as compute_gross_margin_ttm,
-        safe_ratio(gross_profit_ttm - (compute_revenue_ttm - compute_cost_ttm), revenue_ttm - compute_revenue_ttm)
+        -- the firm's gross profit and revenue TTM of the same H1/FY window as the carried compute values
+        case when compute_ttm_is_carried
+             then lag(non_compute_gross_margin_ttm_here) over w else non_compute_gross_margin_ttm_here end
             as non_compute_gross_margin_ttm
     from ratios
     window w as (partition by code order by period_end)
