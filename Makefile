@@ -25,7 +25,8 @@ bench: $(STAMP)
 
 # Re-pin every dependency on purpose (needs a package registry).
 lock: $(STAMP)
-	@$(BIN)/python -m pip freeze --exclude-editable | grep -v '^leasewatch' > requirements.lock.new
+	@head -n 2 requirements.lock > requirements.lock.new
+	@$(BIN)/python -m pip freeze --exclude-editable | grep -v '^leasewatch' >> requirements.lock.new
 	@mv requirements.lock.new requirements.lock
 
 # Removes the environment only: data/raw holds hours of polite downloads and is never deleted by make.

@@ -86,11 +86,11 @@ def main(
     ctx: typer.Context,
     data_dir: Annotated[
         Optional[Path],
-        typer.Option("--data-dir", envvar="LEASEWATCH_DATA_DIR", help="Raw data and warehouse directory [default: ./data]."),
+        typer.Option("--data-dir", envvar="LEASEWATCH_DATA_DIR", help="Raw data and warehouse directory [default: data/ in the project folder]."),
     ] = None,
     reports_dir: Annotated[
         Optional[Path],
-        typer.Option("--reports-dir", envvar="LEASEWATCH_REPORTS_DIR", help="Where reports are written [default: ./reports]."),
+        typer.Option("--reports-dir", envvar="LEASEWATCH_REPORTS_DIR", help="Where reports are written [default: reports/ in the project folder]."),
     ] = None,
 ) -> None:
     ctx.obj = Paths.resolve(data_dir, reports_dir)
@@ -101,9 +101,12 @@ def _progress(label: str) -> Callable[[int, int, str], None]:
     import time
 
     interactive = sys.stderr.isatty()
-    state = {"last": -1, "started": time.monotonic()}
+    state = {"last": -1, "started": time.monotonic(), "done": 0}
 
     def report(done: int, total: int, item: str) -> None:
+        if done < state["done"]:  # a new pass (the sample's second vintage): its own clock and steps
+            state.update(last=-1, started=time.monotonic())
+        state["done"] = done
         elapsed = time.monotonic() - state["started"]
         eta = _duration(elapsed / done * (total - done)) if 0 < done < total else "0s"
         if interactive:

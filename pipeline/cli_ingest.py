@@ -109,6 +109,10 @@ def ingest(
         from pipeline.extract import ingest_sample
 
         report = ingest_sample(store, firms=firms, years=years, on_progress=_progress("firms"))
+        if report.already_stored:
+            typer.echo(f"The sample ({firms} firms, {years} years) is in {paths.raw_dir} already "
+                       f"({report.already_stored} fetches): nothing to replay")
+            return
         typer.echo(
             f"Fetched {report.calls} frames: {report.new_versions} new versions, {report.unchanged} unchanged"
             f" ({len(report.members)} members) into {paths.raw_dir}"

@@ -152,7 +152,7 @@ class PoliteCaller:
             self.state_file.write_text(
                 json.dumps({"blocked_until": until.isoformat(), "reason": reason}, ensure_ascii=False), encoding="utf-8"
             )
-        raise SourceBlockedError(f"the source is refusing us ({reason}); retry after {until:%Y-%m-%d %H:%M}", self._remedy())
+        raise SourceBlockedError(f"the source is refusing us ({reason}); retry after {until:%Y-%m-%d %H:%M} (this machine's time)", self._remedy())
 
     def _refuse_while_blocked(self) -> None:
         until, reason = self._blocked_until, "the circuit breaker opened earlier in this run"
@@ -166,14 +166,15 @@ class PoliteCaller:
             return
         if self.now() < until:
             raise SourceBlockedError(
-                f"the source is refusing us ({reason}); retry after {until:%Y-%m-%d %H:%M}", self._remedy()
+                f"the source is refusing us ({reason}); retry after {until:%Y-%m-%d %H:%M} (this machine's time)",
+                self._remedy(),
             )
         self._blocked_until = None
         if self.state_file and self.state_file.exists():
             self.state_file.unlink()
 
     def _remedy(self) -> str:
-        remedy = "everything fetched so far is kept; rerun leasewatch ingest after that time"
+        remedy = "everything fetched so far is kept; run the same command again after that time: it continues"
         if self.state_file:
             remedy += f" (or delete {self.state_file} to try now)"
         return remedy

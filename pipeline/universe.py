@@ -361,8 +361,11 @@ def sync(
         config.code, config.title = _find_board(source, store, config.name)
     if config.code != pinned or not config.pinned_at:
         config.pinned_at = source.now().isoformat()
-    config.save(paths)
+    # Pinned only once the board answered and its members were taken: a mistyped code, a failed fetch or a refused
+    # change of more than 10 % leaves the previous pin in place.
     refresh = refresh_board(source, store, config.code, accept_changes=accept_changes)
+    if refresh.applied:
+        config.save(paths)
     result = SyncResult(config, refresh)
     _compare_with_ths(source, store, config.name, len(refresh.members), result)
     return result

@@ -110,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("codes", nargs="+", help="A-share codes, e.g. 300442 600519 688041 920118")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"fixture directory [default: {DEFAULT_OUT}]")
-    parser.add_argument("--board", help="also record this EastMoney board's constituents (BKxxxx) as the universe")
+    parser.add_argument(
+        "--board",
+        help="take this EastMoney board's constituents (BKxxxx) as the universe instead of the listed codes and record "
+        "every member (a cold backfill of each); the codes then only choose whose exchanges' spot lists are recorded",
+    )
     parser.add_argument("--min-interval", type=float, default=1.5, help="seconds between upstream calls")
     options = parser.parse_args(argv)
 

@@ -32,11 +32,30 @@ def test_writes_both_reports_into_a_dated_folder_and_prints_their_paths(fixture_
     paths = fixture_with_fresh_reports
     result = invoke(paths, "report")
     assert result.exit_code == 0, result.output
-    folder = paths.reports_dir / date.today().isoformat()
+    folder = paths.reports_dir / china_today().isoformat()
     expected = [folder / f"leasewatch_{LABEL}.xlsx", folder / f"leasewatch_{LABEL}.html"]
     assert result.stdout.split() == [str(p) for p in expected]
     assert all(p.stat().st_size > 0 for p in expected)
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in expected)  # no temporary left
+
+
+def china_today():
+    from pipeline.ops import china_now
+
+    return china_now().date()
+
+
+def test_the_folder_is_named_for_the_china_date_that_ops_runs_use(fixture_with_fresh_reports):
+    (written,) = [Path(p) for p in invoke(fixture_with_fresh_reports, "report", "--format", "html").stdout.split()]
+    assert written.parent.name == china_today().isoformat()
+
+
+def test_both_files_of_one_run_share_a_number(fixture_with_fresh_reports):
+    paths = fixture_with_fresh_reports
+    invoke(paths, "report", "--format", "excel")
+    invoke(paths, "report", "--format", "excel")  # leasewatch_…_2.xlsx; no html yet
+    names = [Path(p).name for p in invoke(paths, "report").stdout.split()]
+    assert names == [f"leasewatch_{LABEL}_3.xlsx", f"leasewatch_{LABEL}_3.html"]
 
 
 def test_an_existing_report_is_never_overwritten(fixture_with_fresh_reports):
@@ -53,7 +72,7 @@ def test_format_as_of_and_out(fixture_with_fresh_reports, tmp_path):
     out = tmp_path / "elsewhere"
     result = invoke(fixture_with_fresh_reports, "report", "--format", "html", "--as-of", "2024-06-30", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert result.stdout.split() == [str(out / date.today().isoformat() / "leasewatch_2024Q2.html")]
+    assert result.stdout.split() == [str(out / china_today().isoformat() / "leasewatch_2024Q2.html")]
     assert invoke(fixture_with_fresh_reports, "report", "--format", "excel", "--as-of", "2023q4").stdout.strip().endswith(
         "leasewatch_2023Q4.xlsx"
     )

@@ -800,3 +800,18 @@ def test_prices_trading_days_adjustment_and_snapshot_agree(src):
     assert info["最新"] == last["收盘"]
     assert info["总市值"] == pytest.approx(info["最新"] * info["总股本"])
     assert info["流通股"] <= info["总股本"]
+
+
+def test_the_sample_is_replayed_once_per_setting(tmp_path):
+    from pipeline.extract import ingest_sample
+    from pipeline.raw import RawStore
+
+    store = RawStore(tmp_path)
+    first = ingest_sample(store, firms=3, years=2)
+    manifest = store.manifest_path.read_text(encoding="utf-8")
+    again = ingest_sample(RawStore(tmp_path), firms=3, years=2)
+    assert first.calls > 0 and first.already_stored == 0
+    assert again.calls == 0 and again.already_stored == len(manifest.splitlines())
+    assert store.manifest_path.read_text(encoding="utf-8") == manifest  # no fetch logged anew
+    wider = ingest_sample(RawStore(tmp_path), firms=4, years=2)  # other settings: replayed, only the new firm is new
+    assert wider.calls > 0 and wider.already_stored == 0

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from pipeline import sources
 from pipeline.build import build
 from pipeline.cli import app
-from pipeline.errors import UsageError
+from pipeline.errors import LeasewatchError, UsageError
 from pipeline.raw import RawStore
 from pipeline.universe import BoardConfig, import_file, latest_snapshot, listing, read_member_file, sync
 from tests.fake_akshare import World
@@ -183,3 +183,12 @@ def test_cli_universe_sync(paths, world, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "EastMoney board BK0001 算力租赁: 3 members (first snapshot); pinned in" in result.output
     assert "note: Tonghuashun '算力租赁' has about 100 members" in result.output
+
+
+def test_a_board_that_does_not_answer_is_not_pinned(paths, world):
+    store = RawStore(paths.raw_dir)
+    sync(world.source(), store, paths)  # pins BK0001
+    world.failures[sources.BOARD_CONS] = [ValueError("No tables found")] * 10  # akshare's error for an unknown board
+    with pytest.raises(LeasewatchError):
+        sync(world.source(), store, paths, board="BK9999")
+    assert BoardConfig.load(paths).code == "BK0001"

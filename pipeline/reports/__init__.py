@@ -43,11 +43,25 @@ def write_reports(
     from pipeline.reports.data import gather
 
     data = gather(paths, period, gross, net, economics)
-    folder = _folder(out_dir or paths.reports_dir, today or date.today())
-    written = []
-    for suffix in FORMATS[fmt]:
-        written.append(_write_one(data, folder, suffix))
-    return written
+    if today is None:
+        from pipeline.ops import china_now
+
+        today = china_now().date()  # the date ops.runs and the schedule use, whatever the machine's time zone
+    folder = _folder(out_dir or paths.reports_dir, today)
+    stem = f"leasewatch_{data.label}"
+    first = _free_number(folder, stem, FORMATS[fmt])  # both files of one run share a number
+    return [_write_one(data, folder, stem, suffix, first) for suffix in FORMATS[fmt]]
+
+
+def _name(stem: str, suffix: str, n: int) -> str:
+    return f"{stem}{suffix}" if n == 1 else f"{stem}_{n}{suffix}"
+
+
+def _free_number(folder: Path, stem: str, suffixes: tuple[str, ...]) -> int:
+    n = 1
+    while any((folder / _name(stem, suffix, n)).exists() for suffix in suffixes):
+        n += 1
+    return n
 
 
 def _folder(base: Path, day: date) -> Path:
@@ -62,9 +76,8 @@ def _folder(base: Path, day: date) -> Path:
     return folder
 
 
-def _write_one(data, folder: Path, suffix: str) -> Path:
-    """Render into a temporary file, then give it the first free name: never overwrite a report."""
-    stem = f"leasewatch_{data.label}"
+def _write_one(data, folder: Path, stem: str, suffix: str, first: int) -> Path:
+    """Render into a temporary file, then give it the first free name from `first` on: never overwrite a report."""
     tmp = folder / f".{stem}.{os.getpid()}{suffix}"
     try:
         if suffix == ".xlsx":
@@ -75,7 +88,7 @@ def _write_one(data, folder: Path, suffix: str) -> Path:
             from pipeline.reports.html import write_html
 
             write_html(data, tmp)
-        return _claim(tmp, folder, stem, suffix)
+        return _claim(tmp, folder, stem, suffix, first)
     except OSError as exc:
         raise StorageError(
             f"cannot write the report in {folder}: {exc.strerror or exc}",
@@ -85,11 +98,11 @@ def _write_one(data, folder: Path, suffix: str) -> Path:
         tmp.unlink(missing_ok=True)
 
 
-def _claim(tmp: Path, folder: Path, stem: str, suffix: str) -> Path:
-    """Link the finished file under the first name not taken; a link fails instead of replacing (no race)."""
-    n = 1
+def _claim(tmp: Path, folder: Path, stem: str, suffix: str, n: int) -> Path:
+    """Link the finished file under the first name not taken from number `n` on; a link fails instead of replacing
+    (no race)."""
     while True:
-        target = folder / (f"{stem}{suffix}" if n == 1 else f"{stem}_{n}{suffix}")
+        target = folder / _name(stem, suffix, n)
         try:
             os.link(tmp, target)
             return target

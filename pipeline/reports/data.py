@@ -349,7 +349,7 @@ def _run_problems(con) -> Table:
     """Symbols that failed and warnings in the newest run logged before this build (ops.runs), as (kind, item, detail)."""
     rows: list[tuple] = []
     newest = con.execute(
-        "select run_id, command, started_at, failures, warnings from ops.runs order by started_at desc limit 1"
+        "select run_id, command, started_at, failures, warnings from ops.runs order by started_at desc, run_id desc limit 1"
     ).fetchone()
     if newest:
         import json
