@@ -126,6 +126,29 @@ class _Page:
     def hover_firm(self, r: dict) -> str:
         return f"<b>{r['code']} {plot_text(r['name'])}</b>"
 
+    def status_bubbles(self, rows: list[dict], x: str, y: str, *, largest_px: int, smallest_px: int, customdata,
+                       hover: str) -> list[dict]:
+        """One trace per benchmark status: bubble area = revenue TTM, colour = status. Drawn with WebGL beyond
+        1,000 firms (a full market), which keeps panning and hovering responsive."""
+        largest = max([r["revenue_ttm"] or 0 for r in rows] + [1]) / YI
+        webgl = len(rows) > 1000
+        traces = []
+        for status in STATUS_ORDER:
+            group = [r for r in rows if r["status"] == status]
+            if not group:
+                continue
+            marker = {"color": f"#{STATUS_COLOURS[status]}", "opacity": 0.8, "line": {"width": 0.8, "color": "white"},
+                      "size": [max((r["revenue_ttm"] or 0) / YI, 0) for r in group], "sizemode": "area",
+                      "sizeref": 2 * largest / largest_px ** 2, "sizemin": smallest_px}
+            traces.append({
+                "type": "scattergl" if webgl else "scatter", "mode": "markers",
+                "name": f"{STATUS_LABELS[status]} ({len(group)})",
+                "x": [_round(r[x]) for r in group], "y": [_round(r[y]) for r in group], "marker": marker,
+                "customdata": [customdata(r) for r in group],
+                "hovertemplate": f"{hover}<extra>{STATUS_LABELS[status]}</extra>",
+            })
+        return traces
+
     def margins_scatter(self) -> str:
         b = self.b
         rows = [r for r in self.rows if r["gross_margin_ttm"] is not None and r["net_margin_ttm"] is not None]
@@ -134,29 +157,14 @@ class _Page:
         x0, x1 = max(min(xs) - 0.05, -1.0), min(max(xs) + 0.05, 1.0)
         y0, y1 = max(min(ys) - 0.05, -1.0), min(max(ys) + 0.05, 1.0)
         outside = sum(1 for r in rows if not (x0 <= r["gross_margin_ttm"] <= x1 and y0 <= r["net_margin_ttm"] <= y1))
-        largest = max([r["revenue_ttm"] or 0 for r in rows] + [1]) / YI
-        traces = []
-        for status in STATUS_ORDER:
-            group = [r for r in rows if r["status"] == status]
-            if not group:
-                continue
-            traces.append({
-                "type": "scatter", "mode": "markers", "name": f"{STATUS_LABELS[status]} ({len(group)})",
-                "x": [_round(r["gross_margin_ttm"]) for r in group],
-                "y": [_round(r["net_margin_ttm"]) for r in group],
-                "marker": {
-                    "size": [max((r["revenue_ttm"] or 0) / YI, 0) for r in group],
-                    "sizemode": "area", "sizeref": 2 * largest / 42 ** 2, "sizemin": 5,
-                    "color": f"#{STATUS_COLOURS[status]}", "opacity": 0.8, "line": {"width": 0.8, "color": "white"},
-                },
-                "customdata": [[self.hover_firm(r), _round(r["revenue_ttm"] / YI if r["revenue_ttm"] else None, 2),
-                                _round(r["gross_gap_pp"], 2), _round(r["net_gap_pp"], 2)] for r in group],
-                "hovertemplate": (
-                    "%{customdata[0]}<br>毛利率 Gross margin TTM: %{x:.1%} (%{customdata[2]:+.1f} pp)"
-                    "<br>净利率 Net margin TTM: %{y:.1%} (%{customdata[3]:+.1f} pp)"
-                    "<br>营业收入 Revenue TTM: %{customdata[1]:,.2f} 亿元<extra>" + STATUS_LABELS[status] + "</extra>"
-                ),
-            })
+        traces = self.status_bubbles(
+            rows, "gross_margin_ttm", "net_margin_ttm", largest_px=42, smallest_px=5,
+            customdata=lambda r: [self.hover_firm(r), _round(r["revenue_ttm"] / YI if r["revenue_ttm"] else None, 2),
+                                  _round(r["gross_gap_pp"], 2), _round(r["net_gap_pp"], 2)],
+            hover="%{customdata[0]}<br>毛利率 Gross margin TTM: %{x:.1%} (%{customdata[2]:+.1f} pp)"
+                  "<br>净利率 Net margin TTM: %{y:.1%} (%{customdata[3]:+.1f} pp)"
+                  "<br>营业收入 Revenue TTM: %{customdata[1]:,.2f} 亿元",
+        )
         dash = {"dash": "dash", "width": 1.5}
         shapes = [
             {"type": "rect", "x0": b.gross, "x1": x1, "y0": b.net, "y1": y1, "fillcolor": "rgba(26,152,80,0.07)",
@@ -273,26 +281,15 @@ class _Page:
     def compute_scatter(self) -> str:
         """Compute share against gross margin: does the compute business lift margins towards the benchmark?"""
         rows = [r for r in self.rows if r["compute_share_ttm"] is not None and r["gross_margin_ttm"] is not None]
-        largest = max([r["revenue_ttm"] or 0 for r in rows] + [1]) / YI
         ys = [r["gross_margin_ttm"] for r in rows] + [self.b.gross]
         y0, y1 = max(min(ys) - 0.05, -1.0), min(max(ys) + 0.05, 1.0)
-        traces = []
-        for status in STATUS_ORDER:
-            group = [r for r in rows if r["status"] == status]
-            if not group:
-                continue
-            traces.append({
-                "type": "scatter", "mode": "markers", "name": f"{STATUS_LABELS[status]} ({len(group)})",
-                "x": [_round(r["compute_share_ttm"]) for r in group], "y": [_round(r["gross_margin_ttm"]) for r in group],
-                "marker": {"size": [max((r["revenue_ttm"] or 0) / YI, 0) for r in group], "sizemode": "area",
-                           "sizeref": 2 * largest / 30 ** 2, "sizemin": 4, "color": f"#{STATUS_COLOURS[status]}",
-                           "opacity": 0.8, "line": {"width": 0.8, "color": "white"}},
-                "customdata": [[self.hover_firm(r), _round(r["compute_gross_margin_ttm"]),
-                                " (沿用 carried from the last H1/FY)" if r["compute_ttm_is_carried"] else ""] for r in group],
-                "hovertemplate": "%{customdata[0]}<br>算力收入占比 Compute share: %{x:.1%}%{customdata[2]}"
-                                 "<br>毛利率 Gross margin TTM: %{y:.1%}<br>算力毛利率 Compute gross margin: "
-                                 "%{customdata[1]:.1%}<extra>" + STATUS_LABELS[status] + "</extra>",
-            })
+        traces = self.status_bubbles(
+            rows, "compute_share_ttm", "gross_margin_ttm", largest_px=30, smallest_px=4,
+            customdata=lambda r: [self.hover_firm(r), _round(r["compute_gross_margin_ttm"]),
+                                  " (沿用 carried from the last H1/FY)" if r["compute_ttm_is_carried"] else ""],
+            hover="%{customdata[0]}<br>算力收入占比 Compute share: %{x:.1%}%{customdata[2]}"
+                  "<br>毛利率 Gross margin TTM: %{y:.1%}<br>算力毛利率 Compute gross margin: %{customdata[1]:.1%}",
+        )
         self.add("chart-compute", traces, self.layout(
             xaxis={"title": {"text": "算力收入占比 Compute share of revenue (TTM)"}, "tickformat": ".0%", "range": [-0.03, 1.03]},
             yaxis={"title": {"text": "毛利率 Gross margin TTM"}, "tickformat": ".0%", "range": [y0, y1]},
