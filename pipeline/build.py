@@ -26,6 +26,8 @@ from pipeline.config import SEEDS_DIR, SQL_DIR, Paths
 from pipeline.errors import DataTestFailed, LeasewatchError, StorageError, WarehouseMissing
 from pipeline.raw import RawStore
 
+DUCKDB_MEMORY_LIMIT = "1.25GB"  # of a 2 GiB budget for a full-market build: the rest is Python, Arrow and polars
+
 LAYERS = (("10_staging", "staging"), ("20_intermediate", "intermediate"), ("30_marts", "marts"))
 _REFERENCE = re.compile(r"\b(staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b")
 KEEP_WAREHOUSES = 3  # builds kept in data/warehouses for rollback, the live one included
@@ -160,7 +162,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     generation = folder / GENERATION.format(stamp=stamp)
     swapped = False
     try:
-        con = duckdb.connect(str(target))
+        con = duckdb.connect(str(target), config=_duckdb_settings(folder))
         try:
             result = _build_into(con, tables, gross_benchmark, net_benchmark, step)
             step("comparing with the previous warehouse")
@@ -376,6 +378,15 @@ def _rows_changed(con, previous: Path, counts: dict[str, int]) -> tuple[dict | N
     finally:
         con.execute("detach previous_")
     return out, None
+
+
+def _duckdb_settings(folder: Path) -> dict:
+    """Bound DuckDB's memory (it would take 80 % of the machine): past the limit, joins, sorts and windows spill to
+    a folder beside the warehouses, removed with the connection. LEASEWATCH_DUCKDB_MEMORY overrides the limit."""
+    return {
+        "memory_limit": os.environ.get("LEASEWATCH_DUCKDB_MEMORY", DUCKDB_MEMORY_LIMIT),
+        "temp_directory": str(folder / ".spill"),
+    }
 
 
 def _columns(con, database: str | None, table: str) -> list[tuple[str, str]]:
