@@ -106,17 +106,27 @@ def worker(kind: str, scratch: Path, **options) -> Child:
 
 
 def _work_demo(opts) -> dict:
-    """The demo's work (pipeline.demo.run, as `leasewatch demo` calls it) plus both reports."""
+    """The demo's work as `leasewatch demo` does it (pipeline.demo.run: sample → raw → warehouse → summary → both
+    reports), split into phases by the steps it reports."""
     from pipeline import demo
 
     paths = Paths.resolve(opts.data_dir, opts.reports_dir)
-    phases: dict[str, float] = {}
+    marks: dict[str, float] = {}
+
+    def step(message: str) -> None:
+        marks.setdefault("build" if "build" not in marks else message, time.perf_counter())
+
     started = time.perf_counter()
-    demo.run(paths, firms=opts.firms, years=opts.years)
-    phases["ingest + build + summary"] = time.perf_counter() - started
-    written, note = _write_reports_if_available(paths)
-    phases["reports"] = time.perf_counter() - started - phases["ingest + build + summary"]
-    return {"phases": phases, "reports": written, "note": note}
+    result = demo.run(paths, firms=opts.firms, years=opts.years, on_step=step)
+    ended = time.perf_counter()
+    reports_at = marks.get("writing the reports", ended)
+    phases = {
+        "ingest (sample → raw)": marks.get("build", reports_at) - started,
+        "build + summary": reports_at - marks.get("build", reports_at),
+        "reports": ended - reports_at,
+    }
+    written = [{"path": str(p), "bytes": p.stat().st_size} for p in result.reports]
+    return {"phases": phases, "reports": written, "note": None}
 
 
 def _work_generate(opts) -> dict:
@@ -238,21 +248,50 @@ def _files(folder: Path) -> list[Path]:
 
 
 def _excel_shapes(written: list[dict]) -> list[dict]:
-    """Rows and columns of every sheet of each workbook, from the sheets' dimension records."""
-    from openpyxl import load_workbook
+    """Rows and columns of every sheet of each workbook, read from the sheet XML: a streamed (write-only)
+    workbook does not record its dimensions, so the last <row r="…"> and the widest cell reference tell."""
+    import re
+    import zipfile
 
+    from openpyxl.utils import column_index_from_string
+
+    row_number = re.compile(rb'<row r="(\d+)"')
+    cell_column = re.compile(rb'<c r="([A-Z]+)\d+"')
     shapes = []
     for item in written:
         if not item["path"].endswith(".xlsx"):
             continue
-        book = load_workbook(item["path"], read_only=True)
-        try:
-            for sheet in book.worksheets:
-                shapes.append({"file": Path(item["path"]).name, "sheet": sheet.title, "rows": sheet.max_row or 0,
-                               "columns": sheet.max_column or 0})
-        finally:
-            book.close()
+        with zipfile.ZipFile(item["path"]) as book:
+            names = _sheet_names(book)
+            for member, title in names.items():
+                rows = columns = 0
+                tail = b""
+                with book.open(member) as stream:
+                    while chunk := stream.read(1 << 20):
+                        text = tail + chunk
+                        found = row_number.findall(text)
+                        if found:
+                            rows = max(rows, int(found[-1]))
+                        for letters in set(cell_column.findall(text)):
+                            columns = max(columns, column_index_from_string(letters.decode()))
+                        tail = text[-64:]  # a tag split across two chunks is matched in the next one
+                shapes.append({"file": Path(item["path"]).name, "sheet": title, "rows": rows, "columns": columns})
     return shapes
+
+
+def _sheet_names(book) -> dict[str, str]:
+    """xl/worksheets/sheetN.xml → sheet title, from the workbook's relationships."""
+    import re
+
+    workbook = book.read("xl/workbook.xml").decode("utf-8")
+    rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    targets = dict(re.findall(r'<Relationship[^>]*Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+    targets.update({k: v for v, k in re.findall(r'<Relationship[^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
+    out = {}
+    for title, rid in re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', workbook):
+        target = targets[rid].lstrip("/")
+        out[target if target.startswith("xl/") else f"xl/{target}"] = title
+    return out
 
 
 # -- The benchmark ------------------------------------------------------------------------------------------

@@ -23,3 +23,7 @@ def test_bench_prints_every_section_and_writes_json(tmp_path, capsys):
     market = summary["scales"]["3"]
     assert market["payloads"] > 0 and market["cold_s"] > 0 and market["floor_s"] > 0
     assert (tmp_path / "data" / "bench" / "sample-3x2" / "generated.json").exists()  # kept for the next run
+    sheets = {s["sheet"]: s for s in summary["reports"]["excel"]}
+    assert sheets["Summary"]["rows"] > 4 and sheets["Quarterly"]["columns"] > 10  # read from the streamed sheets' XML
+    assert set(summary["demo"]["phases"][0]) == {"ingest (sample → raw)", "build + summary", "reports"}
+    assert summary["demo"]["phases"][0]["reports"] > 0
