@@ -7,27 +7,41 @@
 with f as (
     select * from intermediate.int_flows_long
 ),
+years as (
+    -- one row per (code, line, fiscal_year) with the YTD value of each quarter and which reports exist, so that
+    -- the earlier reports each formula needs are two lookups, not five self-joins of the long table
+    select
+        code, line, fiscal_year,
+        first(value_ytd) filter (where fiscal_quarter = 1) as ytd_1,
+        first(value_ytd) filter (where fiscal_quarter = 2) as ytd_2,
+        first(value_ytd) filter (where fiscal_quarter = 3) as ytd_3,
+        first(value_ytd) filter (where fiscal_quarter = 4) as ytd_4,
+        bool_or(fiscal_quarter = 1) as has_1,
+        bool_or(fiscal_quarter = 2) as has_2,
+        bool_or(fiscal_quarter = 3) as has_3
+    from f
+    group by code, line, fiscal_year
+),
 terms as (
     select
         f.*,
-        prev.value_ytd as prev_ytd,
-        prev.code is not null as prev_report_exists,
-        prior_year.value_ytd as ytd_prior_year,
-        prior_fy.value_ytd as fy_prior_year,
-        h1.value_ytd as h1_ytd
+        case f.fiscal_quarter when 2 then y.ytd_1 when 3 then y.ytd_2 when 4 then y.ytd_3 end as prev_ytd,
+        case f.fiscal_quarter when 2 then y.has_1 when 3 then y.has_2 when 4 then y.has_3 else false end
+            as prev_report_exists,
+        case f.fiscal_quarter when 1 then p.ytd_1 when 2 then p.ytd_2 when 3 then p.ytd_3 when 4 then p.ytd_4 end
+            as ytd_prior_year,
+        p.ytd_4 as fy_prior_year,
+        y.ytd_2 as h1_ytd,
+        -- the regular TTM (below) of the previous quarter end: the prior FY itself at Q1, else FY(year−1) +
+        -- YTD(q−1) − YTD(q−1 one year earlier); NULL when that report is missing
+        case f.fiscal_quarter when 1 then p.ytd_4
+             when 2 then p.ytd_4 + y.ytd_1 - p.ytd_1
+             when 3 then p.ytd_4 + y.ytd_2 - p.ytd_2
+             when 4 then p.ytd_4 + y.ytd_3 - p.ytd_3 end as ttm_previous_period
     from f
-    left join f prev
-        on prev.code = f.code and prev.line = f.line
-       and prev.fiscal_year = f.fiscal_year and prev.fiscal_quarter = f.fiscal_quarter - 1
-    left join f prior_year
-        on prior_year.code = f.code and prior_year.line = f.line
-       and prior_year.fiscal_year = f.fiscal_year - 1 and prior_year.fiscal_quarter = f.fiscal_quarter
-    left join f prior_fy
-        on prior_fy.code = f.code and prior_fy.line = f.line
-       and prior_fy.fiscal_year = f.fiscal_year - 1 and prior_fy.fiscal_quarter = 4
-    left join f h1
-        on h1.code = f.code and h1.line = f.line
-       and h1.fiscal_year = f.fiscal_year and h1.fiscal_quarter = 2
+    join years y using (code, line, fiscal_year)
+    left join years p
+        on p.code = f.code and p.line = f.line and p.fiscal_year = f.fiscal_year - 1
 ),
 computed as (
     select
@@ -38,15 +52,9 @@ computed as (
              when fiscal_quarter = 4 and h1_ytd is not null then value_ytd - h1_ytd end as value_h,
         case when fiscal_quarter = 4 then value_ytd
              else fy_prior_year + value_ytd - ytd_prior_year end as ttm_regular,
+        ttm_previous_period,
         fiscal_quarter > 1 and not prev_report_exists as prior_report_missing
     from terms
-),
-with_previous as (
-    select c.*, p.ttm_regular as ttm_previous_period
-    from computed c
-    left join computed p
-        on p.code = c.code and p.line = c.line
-       and p.period_end = last_day(c.period_end - interval 3 month)
 ),
 final as (
     select
@@ -56,6 +64,6 @@ final as (
         ttm_regular is null and kind = 'half_yearly' and fiscal_quarter in (1, 3)
             and ttm_previous_period is not null as ttm_is_carried,
         prior_report_missing
-    from with_previous
+    from computed
 )
 select * from final

@@ -60,6 +60,8 @@ with_history as (
     -- The close of the last trading day on or before the same date a month, three months and a year earlier:
     -- RANGE frames ending that far before each day, all over one sort of the firm's days (no self-joins).
     -- trade_date is unique per firm, so the next day's quarter tells whether this day closes its quarter.
+    -- The window orders by the day as a timestamp, the type the interval frames compare in, so that every window
+    -- here shares one sort.
     select
         w.*,
         last_value(w.close_qfq) over (by_day range between unbounded preceding and interval 1 month preceding)
@@ -74,7 +76,7 @@ with_history as (
             as is_quarter_close
     from with_reports w
     left join year_ends y on y.code = w.code and y.year = year(w.trade_date)
-    window by_day as (partition by w.code order by w.trade_date)
+    window by_day as (partition by w.code order by w.trade_date::timestamp)
 ),
 final as (
     select
