@@ -21,8 +21,6 @@ Run: make bench    or    python -m pipeline.bench --runs 3 --firms 5400 --years 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import importlib.util
 import json
 import os
 import shutil
@@ -126,7 +124,7 @@ def _work_demo(opts) -> dict:
         "reports": ended - reports_at,
     }
     written = [{"path": str(p), "bytes": p.stat().st_size} for p in result.reports]
-    return {"phases": phases, "reports": written, "note": None}
+    return {"phases": phases, "reports": written}
 
 
 def _work_generate(opts) -> dict:
@@ -200,10 +198,13 @@ def _work_floor(opts) -> dict:
 
 
 def _work_reports(opts) -> dict:
+    """Both reports for the latest period, as a refresh writes them."""
+    from pipeline.reports import write_reports
+
     paths = Paths.resolve(opts.data_dir, opts.reports_dir)
     started = time.perf_counter()
-    written, note = _write_reports_if_available(paths)
-    return {"seconds": time.perf_counter() - started, "reports": written, "note": note, "excel": _excel_shapes(written)}
+    written = [{"path": str(p), "bytes": p.stat().st_size} for p in write_reports(paths)]
+    return {"seconds": time.perf_counter() - started, "reports": written, "excel": _excel_shapes(written)}
 
 
 def _work_budget(opts) -> dict:
@@ -226,25 +227,6 @@ _WORKERS = {
     "reports": _work_reports,
     "budget": _work_budget,
 }
-
-
-def _write_reports_if_available(paths: Paths) -> tuple[list[dict], str | None]:
-    """Both reports, as a refresh writes them, unless the step before already wrote them; a note when
-    pipeline.reports is not in this installation."""
-    if importlib.util.find_spec("pipeline.reports") is None:
-        return [], "pipeline.reports is not in this installation yet: reports not measured"
-    existing = _files(paths.reports_dir)
-    if not existing:
-        from pipeline.reports import write_reports
-
-        write_reports(paths, fmt="all", as_of=None, gross=None, net=None, out_dir=paths.reports_dir)
-    return [{"path": str(p), "bytes": p.stat().st_size} for p in _files(paths.reports_dir)], None
-
-
-def _files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".xlsx", ".html"))
 
 
 def _excel_shapes(written: list[dict]) -> list[dict]:
@@ -298,10 +280,10 @@ def _sheet_names(book) -> dict[str, str]:
 
 
 def sample_fingerprint() -> str:
-    """The sample generator's source, recorded with a cached raw layer."""
-    import pipeline.sources.sample as sample
+    """The sample generator's fingerprint, recorded with a cached raw layer."""
+    from pipeline.sources.sample import fingerprint
 
-    return hashlib.sha256(Path(sample.__file__).read_bytes()).hexdigest()[:16]
+    return fingerprint()[:16]
 
 
 def cached_market(bench_root: Path, firms: int, years: int, scratch: Path, *, regenerate: bool, say) -> dict:
@@ -360,7 +342,6 @@ def _run(args, paths: Paths, bench_root: Path, scratch: Path, say) -> dict:
     }
     leasewatch = Path(sys.executable).with_name("leasewatch")
     help_cmd = [str(leasewatch), "--help"] if leasewatch.exists() else [sys.executable, "-c", _PROBE]
-    reports_available = importlib.util.find_spec("pipeline.reports") is not None
 
     samples: dict[str, list] = {}
 
@@ -383,22 +364,24 @@ def _run(args, paths: Paths, bench_root: Path, scratch: Path, say) -> dict:
             keep(f"floor-{n}", worker("floor", scratch, data_dir=root))
             keep(f"cold-{n}", worker("build", scratch, data_dir=root, cold=1))
             keep(f"warm-{n}", worker("build", scratch, data_dir=root, cold=0))
-        if reports_available:
-            out = Path(markets[args.firms]["root"]) / "reports"
-            shutil.rmtree(out, ignore_errors=True)
-            keep("reports", worker("reports", scratch, data_dir=markets[args.firms]["root"], reports_dir=out))
+        out = Path(markets[args.firms]["root"]) / "reports"
+        shutil.rmtree(out, ignore_errors=True)
+        keep("reports", worker("reports", scratch, data_dir=markets[args.firms]["root"], reports_dir=out))
 
     probe = run_child([sys.executable, "-c", _PROBE])
     modules = set(json.loads(probe.stderr.rsplit("MODULES ", 1)[1])) if "MODULES " in probe.stderr else set()
     say("request budget")
-    budget = None
-    if importlib.util.find_spec("pipeline.bench_requests") is not None:
-        budget = worker("budget", scratch, firms=args.budget_firms, years=args.budget_years).result
+    budget = worker("budget", scratch, firms=args.budget_firms, years=args.budget_years).result
 
-    return _summarise(args, scales, markets, samples, modules, budget, reports_available)
+    return _summarise(args, scales, markets, samples, modules, budget)
 
 
-def _summarise(args, scales, markets, samples, modules, budget, reports_available) -> dict:
+def _median_steps(builds: list[Child]) -> dict[str, float]:
+    """Each build step's median seconds over the rounds."""
+    return {k: median([c.result["steps"].get(k, 0.0) for c in builds]) for k in builds[0].result["steps"]}
+
+
+def _summarise(args, scales, markets, samples, modules, budget) -> dict:
     rows: list[Row] = []
     loaded = lambda name: name in modules or any(m.startswith(name + ".") for m in modules)  # noqa: E731
 
@@ -411,15 +394,12 @@ def _summarise(args, scales, markets, samples, modules, budget, reports_availabl
 
     demos = samples["demo"]
     demo_s = median([c.seconds for c in demos])
-    demo_note = demos[0].result.get("note")
-    phases = demos[0].result.get("phases", {})
-    label = f"demo ({args.demo_firms} firms × {args.demo_years} y), wall" + ("" if reports_available else ", no reports")
+    phases = demos[0].result["phases"]
+    label = f"demo ({args.demo_firms} firms × {args.demo_years} y), wall"
     rows.append(Row("2 demo", label, _s(demo_s), "≤ 15 s", demo_s <= TARGETS["demo_s"]))
     for name in phases:
         rows.append(Row("2 demo", f"  of which {name}", _s(median([c.result["phases"][name] for c in demos]))))
     rows.append(Row("2 demo", "peak memory", _mib(median([c.peak_bytes for c in demos]))))
-    if demo_note:
-        rows.append(Row("2 demo", "reports", demo_note))
 
     per_scale = {}
     for n in scales:
@@ -429,12 +409,10 @@ def _summarise(args, scales, markets, samples, modules, budget, reports_availabl
         warm = median([c.result["seconds"] for c in samples[f"warm-{n}"]])
         cold_peak = median([c.peak_bytes for c in samples[f"cold-{n}"]])
         warm_peak = median([c.peak_bytes for c in samples[f"warm-{n}"]])
-        steps = {k: median([c.result["steps"].get(k, 0.0) for c in samples[f"warm-{n}"]])
-                 for k in samples[f"warm-{n}"][0].result["steps"]}
-        cold_steps = {k: median([c.result["steps"].get(k, 0.0) for c in samples[f"cold-{n}"]])
-                      for k in samples[f"cold-{n}"][0].result["steps"]}
+        footers = median([c.result["footers_seconds"] for c in samples[f"floor-{n}"]])
+        steps, cold_steps = _median_steps(samples[f"warm-{n}"]), _median_steps(samples[f"cold-{n}"])
         per_scale[n] = {
-            "floor_s": floor, "footers_s": median([c.result["footers_seconds"] for c in samples[f"floor-{n}"]]), "cold_s": cold, "warm_s": warm, "cold_peak_bytes": cold_peak,
+            "floor_s": floor, "footers_s": footers, "cold_s": cold, "warm_s": warm, "cold_peak_bytes": cold_peak,
             "warm_peak_bytes": warm_peak, "warm_steps": steps, "cold_steps": cold_steps,
             "payloads": market["payloads"], "raw_bytes": market["bytes"],
         }
@@ -445,7 +423,6 @@ def _summarise(args, scales, markets, samples, modules, budget, reports_availabl
             generated += " (by an earlier sample generator; --regenerate to refresh)"
         rows.append(Row(section, f"raw layer: {n:,} firms × {args.years} y", f"{market['payloads']:,} files, "
                         f"{market['bytes'] / 1024**2:,.0f} MiB; {generated} in {_s(market['seconds'])}"))
-        footers = median([c.result["footers_seconds"] for c in samples[f"floor-{n}"]])
         rows.append(Row(section, "I/O floor: DuckDB reads the mapped columns", _s(floor)))
         rows.append(Row(section, "  footers alone (count(*))", _s(footers)))
         target_s = "≤ 60 s" if full else ""
@@ -468,33 +445,26 @@ def _summarise(args, scales, markets, samples, modules, budget, reports_availabl
         rows.append(Row("3 scaling", f"cold cost growth vs firms ({smallest:,}→{largest:,})", f"{growth:.2f}× linear",
                         "~1×", growth <= 1.5))
 
-    report_rows = {}
-    if reports_available and samples.get("reports"):
-        reports = samples["reports"]
-        seconds = median([c.result["seconds"] for c in reports])
-        last = reports[-1].result
-        rows.append(Row("4 reports", f"full market ({args.firms:,} firms), Excel + HTML", _s(seconds)))
-        rows.append(Row("4 reports", "peak memory", _mib(median([c.peak_bytes for c in reports]))))
-        for item in last["reports"]:
-            rows.append(Row("4 reports", f"  {Path(item['path']).name}", _mib(item["bytes"])))
-        fits = all(s["rows"] <= EXCEL_MAX_ROWS and s["columns"] <= EXCEL_MAX_COLUMNS for s in last["excel"])
-        largest_sheet = max(last["excel"], key=lambda s: s["rows"], default=None)
-        rows.append(Row("4 reports", "workbook within Excel's limits",
-                        f"largest sheet {largest_sheet['sheet']}: {largest_sheet['rows']:,} rows" if largest_sheet else "no workbook",
-                        "≤ 1,048,576 rows", fits and largest_sheet is not None))
-        report_rows = {"seconds": seconds, "files": last["reports"], "excel": last["excel"]}
-    else:
-        rows.append(Row("4 reports", "full-market reports", "pipeline.reports is not in this installation yet: not measured"))
+    reports = samples["reports"]
+    seconds = median([c.result["seconds"] for c in reports])
+    last = reports[-1].result
+    rows.append(Row("4 reports", f"full market ({args.firms:,} firms), Excel + HTML", _s(seconds)))
+    rows.append(Row("4 reports", "peak memory", _mib(median([c.peak_bytes for c in reports]))))
+    for item in last["reports"]:
+        rows.append(Row("4 reports", f"  {Path(item['path']).name}", _mib(item["bytes"])))
+    fits = all(s["rows"] <= EXCEL_MAX_ROWS and s["columns"] <= EXCEL_MAX_COLUMNS for s in last["excel"])
+    largest_sheet = max(last["excel"], key=lambda s: s["rows"], default=None)
+    rows.append(Row("4 reports", "workbook within Excel's limits",
+                    f"largest sheet {largest_sheet['sheet']}: {largest_sheet['rows']:,} rows" if largest_sheet else "no workbook",
+                    "≤ 1,048,576 rows", fits and largest_sheet is not None))
+    report_rows = {"seconds": seconds, "files": last["reports"], "excel": last["excel"]}
 
-    if budget is None:
-        rows.append(Row("5 request budget", "pipeline.bench_requests", "not in this installation: not measured"))
-    else:
-        for item in budget["rows"]:
-            target = item["target"]
-            rows.append(Row(
-                "5 request budget", f"{item['scenario']} ({item['universe']})", f"{item['requests']:,} requests",
-                f"≤ {target}" if target else "", None if target is None else item["requests"] <= target,
-            ))
+    for item in budget["rows"]:
+        target = item["target"]
+        rows.append(Row(
+            "5 request budget", f"{item['scenario']} ({item['universe']})", f"{item['requests']:,} requests",
+            f"≤ {target}" if target else "", None if target is None else item["requests"] <= target,
+        ))
 
     return {
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -137,7 +137,8 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
 
     started = time.perf_counter()
     store = RawStore(paths.raw_dir)
-    if not store.records():
+    records = store.records()
+    if not records:
         raise LeasewatchError(
             f"the raw layer at {paths.raw_dir} is empty",
             "fetch data first: leasewatch universe sync, then leasewatch ingest (live); or leasewatch demo (the sample)",
@@ -154,7 +155,8 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     for warning in warnings:
         step(f"warning: {warning}")
     step("normalising raw frames")
-    tables = NormalizedCache(paths.normalized_dir).prepare(store)
+    # quarantining hides payloads from the manifest's records: read them again only then
+    tables = NormalizedCache(paths.normalized_dir).prepare(store, store.records() if problems else records)
 
     folder = _warehouses_dir(paths)
     stamp = _stamp()

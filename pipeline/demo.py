@@ -43,5 +43,5 @@ def run(
     summary = benchmark_summary(paths)
     if on_step:
         on_step("writing the reports")
-    reports = write_reports(paths, "all", None, None, None, paths.reports_dir)
+    reports = write_reports(paths)
     return DemoResult(warehouse=result.warehouse, summary=summary, reports=reports)

@@ -445,10 +445,9 @@ def required_utilization(a: Assumptions, margin: str, target: float, basis: str 
     if full < target - MARGIN_TOLERANCE:
         return Solved(None, f"unreachable: {margin} margin is {full:.1%} at 100 % utilisation")
     if margin == "gross":
-        rows, _ = _pnl(a, [1.0] * a.term_years, a.depreciation_method, a.rent_per_month)
-        years = rows[:1] if basis == "year1" else rows
-        fixed = sum(r.depreciation for r in years) + a.opex_fixed_per_year * len(years)
-        per_unit = (a.rent_per_month * 12 * (1 - target) - a.opex_variable_per_year_at_full) * len(years)
+        sums = next(row for row in solve_rows(a) if row["basis"] == basis)  # what the SQL macro solves with, too
+        fixed = sums["depreciation"] + sums["opex_fixed"]
+        per_unit = sums["revenue_at_full"] * (1 - target) - sums["opex_variable_at_full"]
         if fixed == 0:
             return Solved(0.0)
         return Solved(min(fixed / per_unit, 1.0))

@@ -14,12 +14,10 @@ The embedded sample, test fixtures and the live akshare source go through the sa
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from pipeline import codes, sources
@@ -215,7 +213,7 @@ def ingest_sample(
         "firms": firms,
         "years": years,
         "vintages": [v.isoformat() for v in SAMPLE_VINTAGES],
-        "generator": hashlib.sha256(Path(sample.__file__).read_bytes()).hexdigest(),
+        "generator": sample.fingerprint(),
     }
     stored = [r for r in store.records() if r.is_sample]
     if stamp_path.exists() and stored:

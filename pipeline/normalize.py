@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from pipeline import sources
 from pipeline.config import SEEDS_DIR
@@ -94,31 +94,28 @@ def check_columns(function: str, args: dict, columns: list[str]) -> None:
 
 
 def normalize(store: RawStore) -> dict[str, "pl.DataFrame"]:
-    """Every stored payload, typed and renamed, as one polars frame per table."""
-    parts: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
-    for table, frame in normalized_batches(store):
-        parts[table].append(frame)
-    return {t: _concat(t, frames) for t, frames in parts.items()}
-
-
-def normalized_batches(store: RawStore, batch_files: int = BATCH_FILES) -> Iterator[tuple[str, "pl.DataFrame"]]:
-    """normalize()'s rows a batch of payloads at a time, in the same order within each table, so that a caller
-    can load them without holding the whole raw layer in memory."""
+    """Every stored payload, typed and renamed, as one polars frame per table. Builds take the same rows through
+    pipeline/normalize_cache.py; this is the uncached reference the tests compare it with."""
     import polars as pl
 
+    parts: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
     records = store.records()
     last_seen = _last_seen(records)
     with reader() as pool:
         for table, versions in payload_versions(records).items():
-            for start in range(0, len(versions), batch_files):
-                batch = versions[start : start + batch_files]
+            for start in range(0, len(versions), BATCH_FILES):
+                batch = versions[start : start + BATCH_FILES]
                 typed, rows = typed_rows(store, table, batch, pool)
                 if typed.height:
                     per_file = per_file_columns(table, batch, last_seen)
-                    yield table, typed.hstack(per_file.select(pl.all().gather(_repeat(rows))))
-    for record in records:
-        if TABLE_OF_FUNCTION.get(record.function) == "universe":
-            yield "universe", _universe_snapshot(store, record)
+                    parts[table].append(typed.hstack(per_file.select(pl.all().gather(_repeat(rows)))))
+    parts["universe"] = universe_snapshots(store, records)
+    return {t: _concat(t, frames) for t, frames in parts.items()}
+
+
+def universe_snapshots(store: RawStore, records: list[RawRecord]) -> list["pl.DataFrame"]:
+    """One frame per stored universe snapshot (a board's constituents or an imported list), oldest first."""
+    return [_universe_snapshot(store, r) for r in records if TABLE_OF_FUNCTION.get(r.function) == "universe"]
 
 
 def reader() -> ThreadPoolExecutor:

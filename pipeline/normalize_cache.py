@@ -31,15 +31,13 @@ from pipeline import normalize
 from pipeline.config import SEEDS_DIR
 from pipeline.normalize import (
     BATCH_FILES,
-    TABLE_OF_FUNCTION,
     TABLES,
-    empty_table,
     payload_versions,
     per_file_columns,
     reader,
     typed_rows,
 )
-from pipeline.raw import RawStore
+from pipeline.raw import RawRecord, RawStore
 
 if TYPE_CHECKING:
     import polars as pl
@@ -75,12 +73,7 @@ class RawTables:
     def load(self, con) -> None:
         """Create raw.<table> for every table: typed columns, then the per-payload columns, as normalize() has them."""
         for table in TABLES:
-            if table == "universe":
-                frame = normalize._concat(table, self.universe)
-                con.register("frame_", frame.to_arrow())
-                con.execute(f"create table raw.{table} as select * from frame_")
-                con.unregister("frame_")
-            elif self.segments.get(table):
+            if self.segments.get(table):
                 con.register("payloads_", self.per_file[table].to_arrow())
                 con.execute(
                     f"create table raw.{table} as select s.* exclude ({PAYLOAD}), p.* exclude ({PAYLOAD}) "
@@ -88,8 +81,9 @@ class RawTables:
                     [[str(p) for p in self.segments[table]]],
                 )
                 con.unregister("payloads_")
-            else:
-                con.register("frame_", empty_table(table).to_arrow())
+            else:  # the universe snapshots (never cached), or a table with no payload: its empty typed frame
+                frame = normalize._concat(table, self.universe if table == "universe" else [])
+                con.register("frame_", frame.to_arrow())
                 con.execute(f"create table raw.{table} as select * from frame_")
                 con.unregister("frame_")
 
@@ -100,11 +94,12 @@ class NormalizedCache:
     def __init__(self, root: Path):
         self.root = Path(root)
 
-    def prepare(self, store: RawStore) -> RawTables:
-        """Normalise the payloads the cache lacks and describe what the build loads."""
+    def prepare(self, store: RawStore, records: list[RawRecord] | None = None) -> RawTables:
+        """Normalise the payloads the cache lacks and describe what the build loads. `records`: the store's
+        records when the caller has just read them."""
         import polars as pl
 
-        records = store.records()
+        records = store.records() if records is None else records
         last_seen = normalize._last_seen(records)
         folder = self._current()
         tables = RawTables(segments={}, per_file={})
@@ -124,9 +119,7 @@ class NormalizedCache:
                 tables.per_file[table] = per_file_columns(table, versions, last_seen).with_columns(
                     pl.Series(PAYLOAD, [r.path for r in versions], dtype=pl.String)
                 )
-        tables.universe = [
-            normalize._universe_snapshot(store, r) for r in records if TABLE_OF_FUNCTION.get(r.function) == "universe"
-        ]
+        tables.universe = normalize.universe_snapshots(store, records)
         return tables
 
     def _current(self) -> Path:

@@ -111,14 +111,14 @@ class RawStore:
         flags: tuple = (),
     ) -> RawRecord:
         """Store a fetched frame (once per distinct content) and record the fetch in the manifest."""
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         table = _to_arrow(frame)
         sha = _table_hash(table)
-        relative = Path(source) / request_key(function, args) / f"{sha[:16]}.parquet"
+        key = request_key(function, args)
+        relative = Path(source) / key / f"{sha[:16]}.parquet"
         target = self.root / relative
-        previous = self._latest_of(source, request_key(function, args))
+        previous = self._latest_of(source, key)
         seen_before = target.exists() and self._readable(target)
         record = RawRecord(
             source=source,

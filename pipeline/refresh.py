@@ -12,7 +12,6 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from pipeline import ops
@@ -171,7 +170,10 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
 
     if reports:
         say("reports")
-        run.reports = [str(p) for p in _write_reports(paths)]
+        from pipeline.reports import write_reports
+
+        # every report for the latest period at the warehouse's benchmarks and assumptions
+        run.reports = [str(p) for p in write_reports(paths, REPORT_FORMAT)]
 
     changed = sum(m["changed"] + m["removed"] for m in (result.rows_changed or {}).values())
     summary = (
@@ -185,13 +187,6 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
         run.finish("partial", 10, f"partial: {'; '.join(parts)}; their previous data is kept; {summary}")
     else:
         run.finish("success", 0, summary)
-
-
-def _write_reports(paths: Paths) -> list[Path]:
-    """Every report for the latest period at the warehouse's benchmarks and assumptions, into the reports directory."""
-    from pipeline.reports import write_reports
-
-    return list(write_reports(paths, fmt=REPORT_FORMAT, as_of=None, gross=None, net=None, out_dir=paths.reports_dir))
 
 
 def rollback(paths: Paths, *, on_step: Step | None = None) -> RunRecord:

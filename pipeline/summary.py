@@ -7,9 +7,8 @@ from datetime import date
 from pipeline import display, periods
 from pipeline.config import Paths
 from pipeline.errors import UsageError
+from pipeline.reports.definitions import STATUS_ORDER
 from pipeline.warehouse import build_info, connect, latest_period
-
-STATUS_ORDER = ("meets_both", "gross_only", "net_only", "below_both", "loss_making", "no_data")
 
 
 def benchmark_summary(paths: Paths, period: date | None = None, *, top: int = 5) -> str:

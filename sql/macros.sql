@@ -69,3 +69,13 @@ create or replace macro implied_utilization(gross_margin, depreciation, opex_fix
         when depreciation + opex_fixed = 0 then 0.0
         else least((depreciation + opex_fixed) / (revenue_at_full * (1 - gross_margin) - opex_variable_at_full), 1.0)
     end;
+
+-- Why an implied utilisation is missing (NULL when both bases were solved): one wording for marts.economics and for
+-- reports run with other assumptions (`leasewatch report --economics FILE`).
+create or replace macro implied_utilization_note(utilization_term, utilization_year1) as
+    case
+        when utilization_term is null
+            then 'the compute gross margin is above the model''s at 100 % utilisation: the firm''s rent or costs differ from the model''s'
+        when utilization_year1 is null
+            then 'reachable over the term, not in year 1 (a young fleet could not earn it)'
+    end;

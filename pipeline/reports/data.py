@@ -8,6 +8,7 @@ thresholds follows the same rule. The writers only change units (元 → 亿元)
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -211,28 +212,25 @@ PANEL_COUNTS_SQL = """
 # (`--economics FILE`) the model columns are that file's (pipeline/economics.py) and the implied utilisation is
 # solved by the same `implied_utilization` macro marts.economics uses, with that file's sums ($d_*, $f_*, $r_*, $v_*).
 ECONOMICS_SQL = """
-    select e.code, e.name, e.compute_revenue_ttm, e.compute_share_ttm, e.compute_gross_margin_ttm,
-           e.compute_ttm_is_carried, e.gross_margin_ttm, e.net_margin_ttm, e.da_to_revenue_ttm,
-           e.interest_to_revenue_ttm, {columns}
-    from marts.economics e
-    where e.period_end = $period and e.is_current_member
-    order by e.compute_gross_margin_ttm desc, e.code
+    select *, implied_utilization_note(implied_utilization_term, implied_utilization_year1) as implied_utilization_note
+    from (
+        select e.code, e.name, e.compute_revenue_ttm, e.compute_share_ttm, e.compute_gross_margin_ttm,
+               e.compute_ttm_is_carried, e.gross_margin_ttm, e.net_margin_ttm, e.da_to_revenue_ttm,
+               e.interest_to_revenue_ttm, {columns}
+        from marts.economics e
+        where e.period_end = $period and e.is_current_member
+    )
+    order by compute_gross_margin_ttm desc, code
 """
 ECONOMICS_WAREHOUSE_COLUMNS = """
     e.model_gross_margin_term, e.compute_gross_gap_to_model_pp, e.implied_utilization_term,
-    e.implied_utilization_year1, e.implied_utilization_note
+    e.implied_utilization_year1
 """
 ECONOMICS_FILE_COLUMNS = """
     $model_gross_margin_term as model_gross_margin_term,
     benchmark_gap_pp(e.compute_gross_margin_ttm, $model_gross_margin_term) as compute_gross_gap_to_model_pp,
     implied_utilization(e.compute_gross_margin_ttm, $d_term, $f_term, $r_term, $v_term) as implied_utilization_term,
-    implied_utilization(e.compute_gross_margin_ttm, $d_year1, $f_year1, $r_year1, $v_year1) as implied_utilization_year1,
-    case
-        when implied_utilization(e.compute_gross_margin_ttm, $d_term, $f_term, $r_term, $v_term) is null
-            then 'the compute gross margin is above the model''s at 100 % utilisation: the firm''s rent or costs differ from the model''s'
-        when implied_utilization(e.compute_gross_margin_ttm, $d_year1, $f_year1, $r_year1, $v_year1) is null
-            then 'reachable over the term, not in year 1 (a young fleet could not earn it)'
-    end as implied_utilization_note
+    implied_utilization(e.compute_gross_margin_ttm, $d_year1, $f_year1, $r_year1, $v_year1) as implied_utilization_year1
 """
 
 
@@ -281,7 +279,7 @@ def _gather(con, as_of: date | None, gross: float | None, net: float | None) -> 
 
     summary = table(SUMMARY_SQL + " order by net_gap_pp desc nulls last, revenue_ttm desc nulls last, code")
     kpis = table(KPI_SQL).records()[0]
-    counts = dict(con.execute(f"select status, count(*) from ({SUMMARY_SQL}) group by 1", params).fetchall())
+    counts = dict(Counter(r["status"] for r in summary.records()))
     return ReportData(
         period=period,
         info=info,

@@ -202,7 +202,17 @@ class _Book:
 
     def header(self, ws, cols: list[Col], row: int = HEADER_ROW) -> None:
         ws.row_dimensions[row].height = 36
-        self.append(ws, [self.cell(ws, c.header, font=self.font_header, fill=self.fill_header, align=self.header_align) for c in cols])
+        self.label_row(ws, [c.header for c in cols])
+
+    def label_row(self, ws, names: Iterable[str | None]) -> int:
+        """A row of white-on-navy column labels; returns its row number."""
+        return self.append(ws, [self.cell(ws, h, font=self.font_header, fill=self.fill_header, align=self.header_align)
+                                for h in names])
+
+    def section(self, ws, title: str) -> None:
+        """A blank row, then a section title."""
+        self.append(ws, [])
+        self.append(ws, [self.cell(ws, title, font=self.font_section)])
 
     def table_sheet(self, ws, title: str, subtitle: str, cols: list[Col], records: list[dict], *, freeze_cols: int = 2) -> tuple[int, int]:
         """A titled table with frozen header row and first columns, and an autofilter. Returns (first, last) data rows."""
@@ -293,11 +303,7 @@ class _Book:
                              self.cell(ws, note, align=self.wrap) if note else None],
                         wrapped=[(value, 80), (note, 70)])
 
-        def section(title):
-            self.append(ws, [])
-            self.append(ws, [self.cell(ws, title, font=self.font_section)])
-
-        section("Report 报告")
+        self.section(ws, "Report 报告")
         row("报告期 Report period", f"{d.label} (quarter ending {d.period.isoformat()}); margins on trailing twelve months")
         row("覆盖公司 Firms", f"{kpi['firms']} current members of the universe with data at {d.label} "
             f"({len(d.universe)} firms ever listed)")
@@ -314,16 +320,16 @@ class _Book:
                                  "illustrate the method and describe no real company.", font=self.font_banner,
                                  fill=self.fill_banner, align=self.wrap)], wrapped=[("x" * 120, 80)])
 
-        section("工作表 Sheets")
+        self.section(ws, "工作表 Sheets")
         for name, english, chinese in SHEET_GUIDE:
             row(name, english, note=chinese)
 
-        section("状态 Status")
+        self.section(ws, "状态 Status")
         for status in STATUS_ORDER:
             self.append(ws, [self.status_cell(ws, status), self.cell(ws, STATUS_MEANING[status], align=self.wrap),
                              self.cell(ws, f"{d.status_counts.get(status, 0)} firms at {d.label}")])
 
-        section("定义 Definitions (metrics.md)")
+        self.section(ws, "定义 Definitions (metrics.md)")
         self.append(ws, [self.cell(ws, h, font=self.font_header, fill=self.fill_header) for h in ("Term 术语", "Definition", "定义")])
         for term, english, chinese in DEFINITIONS:
             self.append(ws, [self.cell(ws, term, font=self.font_bold, align=self.wrap), self.cell(ws, english, align=self.wrap),
@@ -629,16 +635,8 @@ class _Book:
             [c.width for c in cols], freeze="A4",
         )
 
-        def section(title):
-            self.append(ws, [])
-            self.append(ws, [self.cell(ws, title, font=self.font_section)])
-
-        def header(names):
-            return self.append(ws, [self.cell(ws, h, font=self.font_header, fill=self.fill_header,
-                                              align=self.header_align) for h in names])
-
-        section(f"逐年损益 P&L by year ({a.depreciation_method}), 元 per server")
-        header(["Year", "Utilisation", "Revenue", "Depreciation", "Opex", "Interest", "Tax", "Net profit",
+        self.section(ws, f"逐年损益 P&L by year ({a.depreciation_method}), 元 per server")
+        self.label_row(ws, ["Year", "Utilisation", "Revenue", "Depreciation", "Opex", "Interest", "Tax", "Net profit",
                 "Gross margin", "Net margin", "D&A / revenue", "Cash flow"])
         first = None
         for y in (*r.years, r.total):
@@ -654,9 +652,9 @@ class _Book:
         self.against(ws, f"J{first}:J{row}", self.b.net)
 
         shown = min(a.term_years, 9)
-        section("折旧方法 Net margin by depreciation method (everything else unchanged)"
+        self.section(ws, "折旧方法 Net margin by depreciation method (everything else unchanged)"
                 + (f", first {shown} of {a.term_years} years" if shown < a.term_years else ""))
-        header(["Method", *[f"Year {i + 1}" for i in range(shown)], "Payback (years)"])
+        self.label_row(ws, ["Method", *[f"Year {i + 1}" for i in range(shown)], "Payback (years)"])
         first = None
         for m in r.methods:
             row = self.append(ws, [self.cell(ws, m.method), *[self.cell(ws, v, "pct") for v in m.net_margin[:shown]],
@@ -666,8 +664,8 @@ class _Book:
         last_col = get_column_letter(1 + shown)
         self.diverging(ws, f"B{first}:{last_col}{row}")
 
-        section("所需利用率 Utilisation each target needs (held flat); payback, IRR and NPV")
-        header(["Target", "Basis", "Utilisation", None, "Measure", "Value"])
+        self.section(ws, "所需利用率 Utilisation each target needs (held flat); payback, IRR and NPV")
+        self.label_row(ws, ["Target", "Basis", "Utilisation", None, "Measure", "Value"])
         extras = [
             ("payback (years)", r.payback_years.value, r.payback_years.reason, "dec2"),
             ("IRR, project", r.irr.value, r.irr.reason, "pct"),
@@ -685,21 +683,21 @@ class _Book:
                 if extra else None,
             ])
 
-        section("敏感性 Net margin over the term: utilisation (rows) × monthly rent in 元 (columns)")
-        header(["Utilisation", *[f"{rent:,.0f}" for rent in r.grid.rent_per_month]])
+        self.section(ws, "敏感性 Net margin over the term: utilisation (rows) × monthly rent in 元 (columns)")
+        self.label_row(ws, ["Utilisation", *[f"{rent:,.0f}" for rent in r.grid.rent_per_month]])
         first = None
         for u, margins in zip(r.grid.utilization, r.grid.net_margin):
             row = self.append(ws, [self.cell(ws, u, "pct", font=self.font_bold), *[self.cell(ws, m, "pct") for m in margins]])
             first = first or row
         self.diverging(ws, f"B{first}:{get_column_letter(1 + len(r.grid.rent_per_month))}{row}")
 
-        section(f"各公司 Firms with a disclosed compute segment at {self.data.label}: their compute gross margin and "
+        self.section(ws, f"各公司 Firms with a disclosed compute segment at {self.data.label}: their compute gross margin and "
                 "the utilisation at which the model earns it")
         self.append(ws, [self.cell(ws, "D&A, interest and net margin are firm-wide (statements do not split them by "
                                        "segment); implied utilisation holds utilisation flat in the model.",
                                    font=self.font_subtitle)])
         ws.row_dimensions[self.rows[ws.title] + 1].height = 36  # before the row: a write-only sheet streams it
-        header_row = header([c.header for c in cols])
+        header_row = self.label_row(ws, [c.header for c in cols])
         records = view.firms.records()
         for record in records:
             self.append(ws, [self._record_cell(ws, c, record) for c in cols])
@@ -777,16 +775,9 @@ class _Book:
                      self.subtitle("from marts.data_quality, marts.restatements and marts.fundamentals"), widths,
                      freeze="A4")
 
-        def section(title):
-            self.append(ws, [])
-            self.append(ws, [self.cell(ws, title, font=self.font_section)])
-
-        def header(names):
-            self.append(ws, [self.cell(ws, h, font=self.font_header, fill=self.fill_header, align=self.header_align) for h in names])
-
         counts = d.panel_counts
-        section(f"季度面板 Quarterly panel up to {d.label}")
-        header(["Item", "Quarters", "Meaning"])
+        self.section(ws, f"季度面板 Quarterly panel up to {d.label}")
+        self.label_row(ws, ["Item", "Quarters", "Meaning"])
         for label, key, meaning in (
             ("quarters", "quarters", "firm-quarters in the panel"),
             ("derived quarters", "derived_quarters", "single quarters computed from YTD reports (Q2–Q4)"),
@@ -797,16 +788,16 @@ class _Book:
         ):
             self.append(ws, [self.cell(ws, label), self.cell(ws, counts.get(key), "int"), self.cell(ws, meaning)])
 
-        section("检查 Checks (marts.data_quality)")
-        header(["Check", "Rows", "Firms", None, "Meaning"])
+        self.section(ws, "检查 Checks (marts.data_quality)")
+        self.label_row(ws, ["Check", "Rows", "Firms", None, "Meaning"])
         for r in d.quality_counts.records():
             self.append(ws, [self.cell(ws, r["check_name"]), self.cell(ws, r["rows"], "int"), self.cell(ws, r["firms"], "int"),
                        None, self.cell(ws, r["meaning"], "upstream")])
         if not len(d.quality_counts):
             self.append(ws, [self.cell(ws, "no flagged condition")])
 
-        section("追溯调整 Restatements (marts.restatements), amounts 亿元")
-        header(["Statement", "Code", "Name", "Period end", "Line", "Version", "Update date", "Previous", "Value", "Change"])
+        self.section(ws, "追溯调整 Restatements (marts.restatements), amounts 亿元")
+        self.label_row(ws, ["Statement", "Code", "Name", "Period end", "Line", "Version", "Update date", "Previous", "Value", "Change"])
         for r in d.restatements.records():
             self.append(ws, [self.cell(ws, r["statement"]), self.cell(ws, r["code"], "code"), self.cell(ws, r["name"], "upstream"),
                        self.cell(ws, r["period_end"], "date"), self.cell(ws, r["line"], "upstream"),
@@ -816,8 +807,8 @@ class _Book:
         if not len(d.restatements):
             self.append(ws, [self.cell(ws, "no restated report")])
 
-        section("数据测试 Data tests (sql/tests) and the last run")
-        header(["Test", "Result", None, None, "Meaning"])
+        self.section(ws, "数据测试 Data tests (sql/tests) and the last run")
+        self.label_row(ws, ["Test", "Result", None, None, "Meaning"])
         for name in d.data_tests:
             self.append(ws, [self.cell(ws, name), self.cell(ws, "passed"), None, None,
                        self.cell(ws, "0 offending rows: a failing data test stops the build, so a warehouse exists only "
@@ -826,9 +817,8 @@ class _Book:
             self.append(ws, [self.cell(ws, r["kind"]), self.cell(ws, r["item"], "upstream"), None, None,
                        self.cell(ws, f"{r['command']} at {r['started_at']}: {r['detail']}", "upstream")])
 
-        section("明细 Every flagged row")
-        header_row = self.append(ws, [self.cell(ws, c.header, font=self.font_header, fill=self.fill_header,
-                                                align=self.header_align) for c in self.QUALITY_COLS])
+        self.section(ws, "明细 Every flagged row")
+        header_row = self.label_row(ws, [c.header for c in self.QUALITY_COLS])
         for r in d.quality.records():
             self.append(ws, [self.cell(ws, r.get(c.key), c.kind) for c in self.QUALITY_COLS])
         last_row = header_row + max(len(d.quality), 1)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import periods
-from pipeline.display import SAMPLE_BANNER
+from pipeline.display import SAMPLE_BANNER, pct
 from pipeline.reports.data import ReportData
 from pipeline.reports.definitions import DEFINITIONS, STATUS_COLOURS, STATUS_LABELS, STATUS_MEANING, STATUS_ORDER
 
@@ -58,10 +58,6 @@ def script_json(value: Any) -> str:
     """JSON safe inside a <script> element: `<`, `>` and `&` as \\u escapes (JSON.parse restores them)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _pct(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value * 100:.{digits}f}%"
 
 
 def _pp(value: float | None) -> str:
@@ -350,11 +346,11 @@ class _Page:
         share = (k["meets_both"] / firms) if firms else None
         cards = [
             ("覆盖公司 Firms", f"{firms}", f"current members with a report at {self.d.label}"),
-            ("双达标 Meet both", f"{k['meets_both']}", f"{_pct(share)} of firms at {b.gross:.0%} / {b.net:.0%}"),
-            ("毛利率中位数 Median gross", _pct(k["median_gross_margin"]), f"{_pp(k['median_gross_gap_pp'])} vs {b.gross:.0%}"),
-            ("净利率中位数 Median net", _pct(k["median_net_margin"]), f"{_pp(k['median_net_gap_pp'])} vs {b.net:.0%}"),
-            ("折旧摊销/收入 Median D&A", _pct(k["median_da_to_revenue"]), f"interest {_pct(k['median_interest_to_revenue'])} of revenue"),
-            ("算力占比 Median compute share", _pct(k["median_compute_share"]), "of revenue, TTM"),
+            ("双达标 Meet both", f"{k['meets_both']}", f"{pct(share)} of firms at {b.gross:.0%} / {b.net:.0%}"),
+            ("毛利率中位数 Median gross", pct(k["median_gross_margin"]), f"{_pp(k['median_gross_gap_pp'])} vs {b.gross:.0%}"),
+            ("净利率中位数 Median net", pct(k["median_net_margin"]), f"{_pp(k['median_net_gap_pp'])} vs {b.net:.0%}"),
+            ("折旧摊销/收入 Median D&A", pct(k["median_da_to_revenue"]), f"interest {pct(k['median_interest_to_revenue'])} of revenue"),
+            ("算力占比 Median compute share", pct(k["median_compute_share"]), "of revenue, TTM"),
             ("亏损 Loss-making", f"{k['loss_making']}", "net profit TTM < 0"),
             ("增收不增利", f"{k['revenue_up_profit_down']}", "revenue up, profit not (TTM)"),
         ]
@@ -370,11 +366,11 @@ class _Page:
             return ""
         return (
             f"{k['meets_both']} of {firms} compute-leasing firms meet both the {b.gross:.0%} gross and the {b.net:.0%} net "
-            f"benchmark at {self.d.label}. The median firm earns {_pct(k['median_gross_margin'])} gross and "
-            f"{_pct(k['median_net_margin'])} net ({_pp(k['median_gross_gap_pp'])} and {_pp(k['median_net_gap_pp'])} "
+            f"benchmark at {self.d.label}. The median firm earns {pct(k['median_gross_margin'])} gross and "
+            f"{pct(k['median_net_margin'])} net ({_pp(k['median_gross_gap_pp'])} and {_pp(k['median_net_gap_pp'])} "
             f"against the benchmarks); "
-            f"depreciation takes a median {_pct(k['median_da_to_revenue'])} of revenue and interest "
-            f"{_pct(k['median_interest_to_revenue'])}. {k['loss_making']} firms are loss-making and "
+            f"depreciation takes a median {pct(k['median_da_to_revenue'])} of revenue and interest "
+            f"{pct(k['median_interest_to_revenue'])}. {k['loss_making']} firms are loss-making and "
             f"{k['revenue_up_profit_down']} grew revenue without growing profit (增收不增利)."
         )
 
@@ -388,7 +384,7 @@ class _Page:
         z = [[_round(m) for m in row] for row in grid.net_margin]
         rents = [f"{rent / 1e4:,.1f}万" for rent in grid.rent_per_month]
         uses = [f"{u:.0%}" for u in grid.utilization]
-        text = [[_pct(m, 0) for m in row] for row in grid.net_margin]
+        text = [[pct(m, 0) for m in row] for row in grid.net_margin]
         self.add("chart-econ-grid", [{
             "type": "heatmap", "x": rents, "y": uses, "z": z, "text": text, "texttemplate": "%{text}",
             "zmid": 0, "colorscale": [[0, "#C0392B"], [0.5, "#FFFFFF"], [1, "#1A9850"]],
@@ -408,7 +404,7 @@ class _Page:
                 f"{a.term_years}-year term for each flat utilisation and rent. At the assumed rent the model needs "
                 f"{net_text} utilisation for {self.b.net:.0%} net; payback "
                 f"{'–' if r.payback_years.value is None else f'{r.payback_years.value:.1f} years'}, project IRR "
-                f"{_pct(r.irr.value)}.")
+                f"{pct(r.irr.value)}.")
 
     def economics_firms(self) -> str:
         """Each firm's compute gross margin on the model's curve: the utilisation at which one server earns it."""
@@ -463,18 +459,18 @@ class _Page:
         return (f"{len(firms)} current members disclose a compute segment with its cost at {self.d.label}. Each sits on "
                 f"the model's curve at the flat utilisation at which one server earns the firm's compute gross margin "
                 f"(over the term); {len(above)} report more than the model can earn even fully used "
-                f"({_pct(ceiling)}), so their rent or costs differ from the model's. D&A and interest are firm-wide.")
+                f"({pct(ceiling)}), so their rent or costs differ from the model's. D&A and interest are firm-wide.")
 
     def economics_table(self) -> str:
         r = self.d.economics.result
         body = "\n".join(
-            f"<tr><td>{'合计 term' if not y.year else y.year}</td><td>{_pct(y.utilization, 0)}</td>"
+            f"<tr><td>{'合计 term' if not y.year else y.year}</td><td>{pct(y.utilization, 0)}</td>"
             f"<td>{y.revenue:,.0f}</td><td>{y.depreciation:,.0f}</td><td>{y.opex:,.0f}</td><td>{y.interest:,.0f}</td>"
-            f"<td>{y.net_profit:,.0f}</td><td>{_pct(y.gross_margin)}</td><td>{_pct(y.net_margin)}</td></tr>"
+            f"<td>{y.net_profit:,.0f}</td><td>{pct(y.gross_margin)}</td><td>{pct(y.net_margin)}</td></tr>"
             for y in (*r.years, r.total)
         )
         methods = "\n".join(
-            f"<tr><td>{esc(m.method)}</td><td>{' · '.join(_pct(v) for v in m.net_margin)}</td>"
+            f"<tr><td>{esc(m.method)}</td><td>{' · '.join(pct(v) for v in m.net_margin)}</td>"
             f"<td>{'–' if m.payback_years.value is None else f'{m.payback_years.value:.2f}'}</td></tr>"
             for m in r.methods
         )
@@ -497,7 +493,7 @@ class _Page:
         rows = "\n".join(
             f'<tr><td>{esc(c["snapshot_at"])}</td><td><span class="badge {esc(c["change"])}">'
             f'{"纳入 joined" if c["change"] == "joined" else "剔除 left"}</span></td><td>{esc(c["code"])}</td>'
-            f'<td>{esc(c["name"])}</td><td>{esc(c["board"])}</td><td>{_pct(c["change_share"])}'
+            f'<td>{esc(c["name"])}</td><td>{esc(c["board"])}</td><td>{pct(c["change_share"])}'
             f'{" ⚠ review" if c["needs_review"] else ""}</td></tr>'
             for c in changes[:500]
         )

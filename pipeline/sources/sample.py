@@ -120,6 +120,14 @@ _SQUEEZE = frozenset(
 EDGE_CASES["revenue_up_profit_down"] = [f"{CODE_BASE + i}" for i in sorted(_SQUEEZE)]
 
 
+def fingerprint() -> str:
+    """SHA-256 of this generator's source: a raw layer made by another version of it is another sample."""
+    import hashlib
+    from pathlib import Path
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
 def _edge(name: str) -> int:
     return int(EDGE_CASES[name]) - CODE_BASE
 

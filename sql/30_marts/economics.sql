@@ -54,11 +54,6 @@ final as (
 )
 select
     * exclude (is_current_member, is_latest, is_sample),
-    case
-        when implied_utilization_term is null
-            then 'the compute gross margin is above the model''s at 100 % utilisation: the firm''s rent or costs differ from the model''s'
-        when implied_utilization_year1 is null
-            then 'reachable over the term, not in year 1 (a young fleet could not earn it)'
-    end as implied_utilization_note,
+    implied_utilization_note(implied_utilization_term, implied_utilization_year1) as implied_utilization_note,
     is_current_member, is_latest, is_sample
 from final
