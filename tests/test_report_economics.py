@@ -127,3 +127,10 @@ def test_bad_economics_file_is_refused_before_anything_is_written(reports_dir, t
 def test_missing_economics_file(reports_dir, tmp_path):
     result = invoke(reports_dir, "report", "--economics", str(tmp_path / "nope.toml"))
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_the_heat_map_note_solves_for_the_reports_own_net_benchmark(fixture_paths, tmp_path):
+    (page,) = write_reports(fixture_paths, "html", None, None, 0.15, tmp_path)
+    text = page.read_text(encoding="utf-8")
+    needed = economics.required_utilization(economics.load_assumptions(), "net", 0.15, "term").value
+    assert f"the model needs {needed:.0%} utilisation for 15% net" in text

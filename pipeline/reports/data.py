@@ -83,6 +83,7 @@ class EconomicsView:
     described: str  # the assumptions in one line
     result: Any  # economics.Result: the P&L by year, methods, requirements, payback, IRR, NPV, sensitivity grid
     firms: Table  # current members with a compute gross margin at the period
+    net_needed: Any = None  # economics.Solved: the flat utilisation for the report's net benchmark over the term
 
 
 # The thresholds enter as parameters $gross and $net; marts.benchmark used the warehouse's seeds with the same macros.
@@ -243,7 +244,7 @@ def gather(
     with connect(paths) as con:
         try:
             data = _gather(con, as_of, gross, net)
-            data.economics = _economics(con, data.period, economics_file)
+            data.economics = _economics(con, data.period, economics_file, data.benchmarks.net)
             return data
         except duckdb.CatalogException as exc:
             raise LeasewatchError(
@@ -302,7 +303,7 @@ def _gather(con, as_of: date | None, gross: float | None, net: float | None) -> 
     )
 
 
-def _economics(con, period: date, config: Path | None) -> EconomicsView:
+def _economics(con, period: date, config: Path | None, net_benchmark: float) -> EconomicsView:
     from pipeline import economics
 
     assumptions = economics.load_assumptions(config)  # the defaults, or a user file checked like `leasewatch economics`
@@ -323,7 +324,8 @@ def _economics(con, period: date, config: Path | None) -> EconomicsView:
         sql = ECONOMICS_SQL.format(columns=ECONOMICS_FILE_COLUMNS)
     cursor = con.execute(sql, params)
     firms = Table([d[0] for d in cursor.description], cursor.fetchall())
-    return EconomicsView(source=source, described=built, result=result, firms=firms)
+    net_needed = economics.required_utilization(assumptions, "net", net_benchmark, "term")
+    return EconomicsView(source=source, described=built, result=result, firms=firms, net_needed=net_needed)
 
 
 def _benchmarks(con, gross: float | None, net: float | None) -> Benchmarks:

@@ -396,10 +396,8 @@ class _Page:
             yaxis={"title": {"text": "利用率 Utilisation (billed share)"}, "type": "category"},
             height=420,
         ))
-        needs = {(q.name, q.basis): q.utilization for q in r.requirements}
-        net_needs = needs.get((f"{self.b.net:.0%} net", "term"))
-        net_text = (f"{net_needs.value:.0%}" if net_needs and net_needs.value is not None
-                    else (net_needs.reason if net_needs else "–"))
+        needed = view.net_needed
+        net_text = f"{needed.value:.0%}" if needed.value is not None else needed.reason
         return (f"One server under the stated assumptions ({view.source}): {view.described}. Net margin over the "
                 f"{a.term_years}-year term for each flat utilisation and rent. At the assumed rent the model needs "
                 f"{net_text} utilisation for {self.b.net:.0%} net; payback "
