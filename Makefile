@@ -21,7 +21,7 @@ test: $(STAMP)
 	@$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	@$(BIN)/python -m pipeline.bench
+	@$(BIN)/python -m tools.bench
 
 # Re-pin every dependency on purpose (needs a package registry).
 lock: $(STAMP)

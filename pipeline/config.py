@@ -12,6 +12,10 @@ SEEDS_DIR = SQL_DIR / "seeds"
 
 WAREHOUSE_NAME = "leasewatch.duckdb"
 
+SAMPLE_FIRMS = 108  # the embedded sample's universe, the size of THS's 算力租赁 board when it was designed
+SAMPLE_YEARS = 6  # years of quarterly reports in the sample
+MEMBERSHIP_REVIEW_SHARE = 0.10  # a membership change above this share of the universe waits for --accept-changes
+
 
 @dataclass(frozen=True)
 class Paths:

@@ -90,3 +90,8 @@ def yi(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value / 1e8:,.2f}"
+
+
+def sql_quote(text: str) -> str:
+    """A value for a single-quoted SQL string literal (DuckDB): quotes doubled."""
+    return text.replace("'", "''")

@@ -79,3 +79,25 @@ class PartialFailure(LeasewatchError):
     """Some symbols failed; their previous data is kept and the rest was updated."""
 
     exit_code = 10
+
+
+INTERNAL_ERROR_EXIT = 70  # an exception that is not a LeasewatchError: always a bug
+INTERRUPTED_EXIT = 130  # Ctrl-C (SIGINT)
+
+# The one exit-code table: the CLI maps errors by their `exit_code`, the scheduler comments and the README's
+# table are checked against this one (tests/test_ops_schedule.py).
+EXIT_CODES: tuple[tuple[int, str, str], ...] = (
+    (0, "success", "refreshed (or skipped: not a Shanghai trading day)"),
+    (LeasewatchError.exit_code, "error", "any other failure, with its message: e.g. an empty raw layer, a model that fails"),
+    (UsageError.exit_code, "usage", "bad arguments, a bad path, or data that cannot be mixed (sample and live)"),
+    (SourceBlockedError.exit_code, "source blocked", "the upstream refuses us (circuit breaker); everything fetched so far is kept"),
+    (SchemaDriftError.exit_code, "schema drift / empty", "akshare's output changed shape or came back empty where data must exist"),
+    (DataTestFailed.exit_code, "data tests failed", "the new warehouse failed its data tests; the previous one is kept"),
+    (WarehouseMissing.exit_code, "warehouse missing", "nothing built yet (query, export, rollback)"),
+    (WarehouseLocked.exit_code, "lock held", "another refresh, build or rollback is running"),
+    (StorageError.exit_code, "storage", "the data or reports directory cannot be written (permissions, disk full)"),
+    (QueryError.exit_code, "query", "a query failed or tried to write"),
+    (PartialFailure.exit_code, "partial", "some symbols failed or a corrupt raw file could not be refetched; their previous data is kept"),
+    (INTERNAL_ERROR_EXIT, "internal", "a bug: rerun with LEASEWATCH_DEBUG=1 for the traceback and report it"),
+    (INTERRUPTED_EXIT, "interrupted", "Ctrl-C; everything stored so far is kept"),
+)

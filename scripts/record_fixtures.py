@@ -33,10 +33,10 @@ RECORDING = "recording.json"
 def record(out: Path, codes: list[str], source, *, board: str | None = None, now: datetime | None = None) -> dict:
     """Record a backfill of `codes` (and the market-wide frames a daily run needs) into `out` as a raw layer."""
     from pipeline import codes as code_forms
-    from pipeline.extract import fetch, ingest_live, periods_to_check, RefreshPolicy
-    from pipeline.raw import RawStore
-    from pipeline.sources.akshare_source import DISCLOSURE_DATES, DISCLOSURE_MARKET_OF_EXCHANGE, SPOT_OF_EXCHANGE
-    from pipeline.universe import import_file, refresh_board
+    from pipeline.extract.ingest import fetch, ingest_live, periods_to_check, RefreshPolicy
+    from pipeline.raw.store import RawStore
+    from pipeline.sources.shapes import DISCLOSURE_DATES, DISCLOSURE_MARKET_OF_EXCHANGE, SPOT_OF_EXCHANGE
+    from pipeline.extract.universe import import_file, refresh_board
 
     members = sorted({code_forms.normalize_code(c) for c in codes})
     for code in members:
@@ -76,7 +76,7 @@ class RecordedAkshare:
     """Stands in for the akshare module: each call answers with the frame recorded for exactly that request."""
 
     def __init__(self, directory: Path):
-        from pipeline.raw import RawStore
+        from pipeline.raw.store import RawStore
 
         self.store = RawStore(Path(directory) / "raw")
         self.calls: list[tuple[str, dict]] = []
@@ -119,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
 
     from pipeline.errors import LeasewatchError
-    from pipeline.fetch import Politeness, PoliteCaller
-    from pipeline.sources.akshare_source import AkshareSource
+    from pipeline.sources.polite import Politeness, PoliteCaller
+    from pipeline.sources.akshare import AkshareSource
 
     source = AkshareSource(PoliteCaller(Politeness(min_interval=options.min_interval)))
     try:

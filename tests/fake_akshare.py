@@ -13,9 +13,9 @@ from functools import lru_cache
 
 import pandas as pd
 
-from pipeline.extract import TradingCalendar
-from pipeline.fetch import Politeness, PoliteCaller
-from pipeline.sources.akshare_source import AkshareSource
+from pipeline.extract.ingest import TradingCalendar
+from pipeline.sources.polite import Politeness, PoliteCaller
+from pipeline.sources.akshare import AkshareSource
 from tests import akshare_shapes as shapes
 from tests import period_fixture
 

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from pipeline.config import Paths
-from pipeline.extract import IngestReport, ingest_board
-from pipeline.refresh import Ingest
+from pipeline.extract.ingest import IngestReport, ingest_board
+from pipeline.ops.refresh import Ingest
 from tests import period_fixture
 
 STOP_AT_WRITE = 4  # the worker stops during the 4th raw file it writes
@@ -43,7 +43,7 @@ def paths_under(root: Path) -> Paths:
 def copy_built(built: Paths, root: Path) -> Paths:
     """A private copy of a built data directory (raw layer, kept warehouses, run log), much faster than building.
     The live warehouse is linked to its kept file again, as a build leaves it."""
-    from pipeline.build import current_generation
+    from pipeline.build.run import current_generation
 
     paths = paths_under(root)
     live = current_generation(built)
@@ -62,9 +62,9 @@ def _hang(marker: Path) -> None:
 def main(mode: str, root: Path, marker: Path) -> None:
     import pyarrow.parquet as pq
 
-    import pipeline.build
-    from pipeline.raw import RawStore
-    from pipeline.refresh import refresh
+    import pipeline.build.run
+    from pipeline.raw.store import RawStore
+    from pipeline.ops.refresh import refresh
 
     if mode == "torn-write":
         real = pq.write_table
@@ -92,7 +92,7 @@ def main(mode: str, root: Path, marker: Path) -> None:
 
         RawStore._append_manifest = append_or_hang
     elif mode == "mid-build":
-        pipeline.build._run_data_tests = lambda con: _hang(marker)
+        pipeline.build.run._run_data_tests = lambda con: _hang(marker)
     else:
         raise SystemExit(f"unknown mode {mode}")
     refresh(paths_under(root), fixture_ingest(), force=True, reports=False)

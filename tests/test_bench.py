@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from pipeline import bench
+from tools.bench import harness as bench
 
 
 def test_bench_prints_every_section_and_writes_json(tmp_path, capsys):

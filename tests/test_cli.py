@@ -8,7 +8,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-import pipeline.build
+import pipeline.build.run
 from pipeline.cli import app
 from pipeline.config import SQL_DIR
 from pipeline.errors import DataTestFailed
@@ -115,9 +115,9 @@ def test_failing_data_test_keeps_the_previous_warehouse(tmp_path, monkeypatch):
     sql = tmp_path / "sql"
     shutil.copytree(SQL_DIR, sql)
     (sql / "tests" / "always_fails.sql").write_text("select 'x' as offending_row")
-    monkeypatch.setattr(pipeline.build, "SQL_DIR", sql)
+    monkeypatch.setattr(pipeline.build.run, "SQL_DIR", sql)
     with pytest.raises(DataTestFailed) as raised:
-        pipeline.build.build(paths)
+        pipeline.build.run.build(paths)
     assert "always_fails" in str(raised.value) and len(raised.value.failures["always_fails"]) == 1
     assert paths.warehouse.read_bytes() == before
     assert not list(paths.warehouses_dir.glob(".building-*"))  # the half-built file is removed

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from pipeline import economics as econ
+from pipeline.economics import model as econ
 from pipeline.errors import UsageError
 
 # capex 1,000,000 元, 5-year straight line, no residual, rent 30,000 元/month at 100 % utilisation, opex 20,000 fixed
@@ -304,6 +304,6 @@ def test_report_is_what_the_cli_prints():
 
 
 def test_import_stays_cheap():
-    code = "import sys, pipeline.economics; print(sorted(m for m in ('pandas', 'polars', 'duckdb', 'akshare', 'plotly') if m in sys.modules))"
+    code = "import sys, pipeline.economics.model; print(sorted(m for m in ('pandas', 'polars', 'duckdb', 'akshare', 'plotly') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -7,7 +7,7 @@ import math
 import duckdb
 import pytest
 
-from pipeline import economics
+from pipeline.economics import model as economics
 from pipeline.config import SQL_DIR
 
 
@@ -74,10 +74,10 @@ def test_model_tables_match_the_economics_command():
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory):
-    from pipeline.build import build
+    from pipeline.build.run import build
     from pipeline.config import Paths
-    from pipeline.extract import ingest_sample
-    from pipeline.raw import RawStore
+    from pipeline.extract.ingest import ingest_sample
+    from pipeline.raw.store import RawStore
 
     root = tmp_path_factory.mktemp("economics")
     paths = Paths.resolve(root / "data", root / "reports")

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import LeasewatchError, SchemaDriftError, SourceBlockedError
-from pipeline.fetch import Politeness, PoliteCaller
-from pipeline.sources.akshare_source import AkshareSource
+from pipeline.sources.polite import Politeness, PoliteCaller
+from pipeline.sources.akshare import AkshareSource
 
 NOW = datetime(2025, 6, 3, 18, 0)
 

@@ -8,9 +8,9 @@ from datetime import datetime
 import pytest
 
 from pipeline import sources
-from pipeline.extract import PRICE_HISTORY_START, ingest_live
-from pipeline.raw import RawStore
-from pipeline.universe import import_file
+from pipeline.extract.ingest import PRICE_HISTORY_START, ingest_live
+from pipeline.raw.store import RawStore
+from pipeline.extract.universe import import_file
 from tests.fake_akshare import World
 
 JUNE_3 = datetime(2025, 6, 3, 18, 0)  # a Tuesday after the close, outside every disclosure window

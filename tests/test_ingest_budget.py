@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.bench_requests import bench_code, request_budget, table
+from tools.bench.budget import bench_code, request_budget, table
 
 
 def test_request_budget_rows_and_targets():

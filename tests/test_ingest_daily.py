@@ -8,10 +8,10 @@ from datetime import date, datetime
 import pytest
 
 from pipeline import sources
-from pipeline.build import build
-from pipeline.extract import RefreshPolicy, TradingCalendar, disclosure_periods, ingest_live, periods_to_check
-from pipeline.raw import RawStore
-from pipeline.universe import import_file, sync
+from pipeline.build.run import build
+from pipeline.extract.ingest import RefreshPolicy, TradingCalendar, disclosure_periods, ingest_live, periods_to_check
+from pipeline.raw.store import RawStore
+from pipeline.extract.universe import import_file, sync
 from tests import akshare_shapes as shapes
 from tests import period_fixture
 from tests.fake_akshare import World

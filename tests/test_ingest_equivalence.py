@@ -10,11 +10,11 @@ from datetime import datetime
 
 import duckdb
 
-from pipeline.build import build
+from pipeline.build.run import build
 from pipeline.config import Paths
-from pipeline.extract import RefreshPolicy, ingest_live
-from pipeline.raw import RawStore
-from pipeline.universe import import_file
+from pipeline.extract.ingest import RefreshPolicy, ingest_live
+from pipeline.raw.store import RawStore
+from pipeline.extract.universe import import_file
 from tests import period_fixture
 from tests.conftest import build_fixture_warehouse
 from tests.fake_akshare import World

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from pipeline import sources
 from pipeline.cli import app
 from pipeline.errors import SchemaDriftError, SourceBlockedError
-from pipeline.extract import ingest_live
-from pipeline.raw import RawStore
-from pipeline.universe import import_file
+from pipeline.extract.ingest import ingest_live
+from pipeline.raw.store import RawStore
+from pipeline.extract.universe import import_file
 from tests import akshare_shapes as shapes
 from tests import period_fixture
 from tests.fake_akshare import World, long_history
@@ -136,7 +136,7 @@ def invoke(paths, *args):
 
 @pytest.fixture
 def cli_world(world, monkeypatch):
-    monkeypatch.setattr("pipeline.sources.akshare_source.china_now", lambda: world.now)
+    monkeypatch.setattr("pipeline.clock.china_now", lambda: world.now)
     return world
 
 

@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import build
+from pipeline.build.run import build
 from pipeline.config import PROJECT_ROOT, Paths
-from pipeline.extract import check_frame, ingest_live
-from pipeline.fetch import Politeness, PoliteCaller
-from pipeline.raw import RawStore
-from pipeline.sources.akshare_source import COLUMNS, AkshareSource
-from pipeline.universe import import_file, refresh_board
+from pipeline.extract.common import check_frame
+from pipeline.extract.ingest import ingest_live
+from pipeline.sources.polite import Politeness, PoliteCaller
+from pipeline.raw.store import RawStore
+from pipeline.sources.akshare import AkshareSource
+from pipeline.sources.shapes import COLUMNS
+from pipeline.extract.universe import import_file, refresh_board
 from tests.fake_akshare import World
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "akshare"

@@ -19,11 +19,11 @@ import duckdb
 import pytest
 
 from pipeline import sources
-from pipeline.build import build
+from pipeline.build.run import build
 from pipeline.config import Paths
-from pipeline.extract import ingest_live
-from pipeline.raw import RawStore
-from pipeline.universe import import_file
+from pipeline.extract.ingest import ingest_live
+from pipeline.raw.store import RawStore
+from pipeline.extract.universe import import_file
 from tests import akshare_shapes as shapes
 from tests.fake_akshare import World, long_history
 

@@ -9,13 +9,15 @@ import socket
 import pytest
 
 from pipeline import sources
-from pipeline.build import build
+from pipeline.build.run import build
 from pipeline.config import Paths
-from pipeline.extract import check_frame, ingest_live
-from pipeline.fetch import Politeness, PoliteCaller
-from pipeline.raw import RawStore
-from pipeline.sources.akshare_source import COLUMNS, AkshareSource
-from pipeline.universe import import_file
+from pipeline.extract.common import check_frame
+from pipeline.extract.ingest import ingest_live
+from pipeline.sources.polite import Politeness, PoliteCaller
+from pipeline.raw.store import RawStore
+from pipeline.sources.akshare import AkshareSource
+from pipeline.sources.shapes import COLUMNS
+from pipeline.extract.universe import import_file
 
 pytestmark = pytest.mark.live
 

@@ -8,9 +8,9 @@ import pytest
 
 from pipeline import sources
 from pipeline.errors import SchemaDriftError
-from pipeline.extract import fetch
-from pipeline.normalize import check_columns, field_dictionary, normalize
-from pipeline.raw import RawStore
+from pipeline.extract.ingest import fetch
+from pipeline.normalize.tables import check_columns, field_dictionary, normalize
+from pipeline.raw.store import RawStore
 from tests import akshare_shapes as shapes
 from tests import period_fixture
 

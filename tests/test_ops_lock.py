@@ -9,13 +9,13 @@ from datetime import date
 
 from typer.testing import CliRunner
 
-from pipeline import ops
-from pipeline.build import build
+from pipeline.runtime import lock as ops
+from pipeline.build.run import build
 from pipeline.cli import app
 from pipeline.config import PROJECT_ROOT
 from pipeline.errors import WarehouseLocked
-from pipeline.ops import RunLog
-from pipeline.refresh import Ingest, refresh
+from pipeline.runtime.runlog import RunLog
+from pipeline.ops.refresh import Ingest, refresh
 from tests.ops_worker import copy_built, fixture_ingest
 
 runner = CliRunner()
@@ -24,7 +24,7 @@ SAFETY = 120  # seconds before a broken test gives up waiting; never reached whe
 
 HOLD_LOCK = """
 import sys
-from pipeline import ops
+from pipeline.runtime import lock as ops
 from pipeline.config import Paths
 lock = ops.refresh_lock(Paths.resolve(sys.argv[1], sys.argv[2]), "refresh")
 lock.__enter__()
@@ -146,7 +146,7 @@ def _try(fn, errors: list) -> None:
 
 
 def test_rollback_is_refused_while_a_refresh_runs(paths):
-    from pipeline.refresh import rollback
+    from pipeline.ops.refresh import rollback
 
     with ops.refresh_lock(paths, "refresh"):
         errors: list = []

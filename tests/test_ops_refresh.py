@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 from typer.testing import CliRunner
 
-import pipeline.build
-import pipeline.ops
-import pipeline.refresh
-from pipeline.build import generations
+import pipeline.build.run
+import pipeline.clock
+import pipeline.runtime.lock
+import pipeline.runtime.runlog
+import pipeline.ops.refresh
+from pipeline.build.run import generations
 from pipeline.cli import app
 from pipeline.config import SQL_DIR
 from pipeline.errors import DataTestFailed, LeasewatchError, SourceBlockedError
-from pipeline.extract import IngestReport
-from pipeline.ops import RunLog
-from pipeline.raw import RawStore
-from pipeline.refresh import Ingest, refresh, rollback
+from pipeline.extract.ingest import IngestReport
+from pipeline.runtime.runlog import RunLog
+from pipeline.raw.store import RawStore
+from pipeline.ops.refresh import Ingest, refresh, rollback
 from tests.ops_worker import copy_built, fixture_ingest
 
 runner = CliRunner()
@@ -55,9 +57,9 @@ def counting(ingest: Ingest) -> tuple[Ingest, list]:
 
 
 def test_sample_refresh_twice_fetches_nothing_new_and_builds_the_same_marts(paths):
-    first = refresh(paths, pipeline.refresh.sample_ingest(firms=2, years=2), today=TUESDAY, reports=False)
+    first = refresh(paths, pipeline.ops.refresh.sample_ingest(firms=2, years=2), today=TUESDAY, reports=False)
     files = sorted(p.relative_to(paths.raw_dir) for p in paths.raw_dir.rglob("*.parquet"))
-    second = refresh(paths, pipeline.refresh.sample_ingest(firms=2, years=2), today=TUESDAY, reports=False)
+    second = refresh(paths, pipeline.ops.refresh.sample_ingest(firms=2, years=2), today=TUESDAY, reports=False)
 
     assert (first.status, second.status) == ("success", "success")
     assert first.payloads_added == len(files) > 0
@@ -106,7 +108,7 @@ def test_the_run_log_is_ops_runs_and_survives_swaps_and_rollback(paths):
         ("rollback", "success", 0, None, None, None, None),
         ("refresh", "running", None, calls, 0, None, None),  # c itself, at build time
     ]
-    assert comments[0] == comments[1] == len(pipeline.ops.RUNS_COLUMNS)  # every column has a COMMENT
+    assert comments[0] == comments[1] == len(pipeline.runtime.runlog.RUNS_COLUMNS)  # every column has a COMMENT
     assert table_comment.startswith("One row per scheduled or manual run")
     assert [r.status for r in RunLog(paths).runs()] == ["success", "success", "success", c.status]
 
@@ -136,15 +138,15 @@ def test_a_date_past_the_calendar_degrades_to_weekdays_with_a_warning(paths):
 
 def test_partial_run_exits_10_and_names_the_symbols(paths, monkeypatch):
     def without_000003(store, on_progress, step):
-        from pipeline.extract import ingest_board
+        from pipeline.extract.ingest import ingest_board
         from tests import period_fixture
 
         source = period_fixture.source()
         source.frames = {k: v for k, v in source.frames.items() if "SZ000003" not in k and "000003" not in k}
         return ingest_board(source, store, period_fixture.BOARD, price_end="20241231")
 
-    monkeypatch.setattr(pipeline.refresh, "sample_ingest", lambda firms, years: Ingest("fixture", without_000003))
-    monkeypatch.setattr(pipeline.ops, "china_now", lambda: pipeline.ops.datetime(2026, 11, 24, 18, 30))
+    monkeypatch.setattr(pipeline.ops.refresh, "sample_ingest", lambda firms, years: Ingest("fixture", without_000003))
+    monkeypatch.setattr(pipeline.clock, "china_now", lambda: datetime(2026, 11, 24, 18, 30))
     result = invoke(paths, "refresh", "--source", "sample", "--no-reports")
     assert result.exit_code == 10, result.output
     assert "failed 000003" in result.output and "Error: partial: 1 symbols failed (000003)" in result.output
@@ -174,7 +176,7 @@ def test_failed_data_tests_exit_5_keep_the_old_warehouse_and_are_logged(tmp_path
     sql = tmp_path / "sql"
     shutil.copytree(SQL_DIR, sql)
     (sql / "tests" / "always_fails.sql").write_text("select 'x' as offending_row")
-    monkeypatch.setattr(pipeline.build, "SQL_DIR", sql)
+    monkeypatch.setattr(pipeline.build.run, "SQL_DIR", sql)
 
     with pytest.raises(DataTestFailed):
         refresh(paths, fixture_ingest(), today=TUESDAY, reports=False)
@@ -189,7 +191,7 @@ def test_internal_errors_are_logged_without_local_variables(paths, monkeypatch):
         token = "hunter2-" + "local-value"
         raise RuntimeError(f"boom after {len(token)} characters")
 
-    monkeypatch.setattr(pipeline.refresh, "sample_ingest", lambda firms, years: Ingest("fixture", broken))
+    monkeypatch.setattr(pipeline.ops.refresh, "sample_ingest", lambda firms, years: Ingest("fixture", broken))
     result = invoke(paths, "refresh", "--source", "sample", "--force", "--no-reports")
     assert result.exit_code == 70 and "Traceback" not in result.output
     log = (paths.logs_dir / "leasewatch.log").read_text(encoding="utf-8")
@@ -199,7 +201,7 @@ def test_internal_errors_are_logged_without_local_variables(paths, monkeypatch):
 
 
 def test_log_files_rotate(paths, monkeypatch):
-    monkeypatch.setattr(pipeline.ops, "LOG_MAX_BYTES", 300)
+    monkeypatch.setattr(pipeline.runtime.runlog, "LOG_MAX_BYTES", 300)
     for _ in range(4):
         refresh(paths, fixture_ingest(), today=SATURDAY, reports=False)
     logs = sorted(p.name for p in paths.logs_dir.iterdir())
@@ -207,7 +209,7 @@ def test_log_files_rotate(paths, monkeypatch):
 
 
 def test_refresh_prints_the_skip_and_the_run_lines_in_the_log_file(paths, monkeypatch):
-    monkeypatch.setattr(pipeline.ops, "china_now", lambda: pipeline.ops.datetime(2026, 11, 28, 18, 30))
+    monkeypatch.setattr(pipeline.clock, "china_now", lambda: datetime(2026, 11, 28, 18, 30))
     result = invoke(paths, "refresh", "--source", "sample")
     assert result.exit_code == 0 and "Skipped: 2026-11-28 is not a trading day" in result.output
     lines = (paths.data_dir / "ops" / "runs.jsonl").read_text(encoding="utf-8").splitlines()
@@ -228,12 +230,12 @@ def test_a_corrupt_raw_file_that_is_not_fetched_again_makes_the_run_partial(tmp_
 
 
 def test_refresh_writes_both_reports_and_logs_them(paths):
-    run = refresh(paths, pipeline.refresh.sample_ingest(firms=3, years=2), today=TUESDAY)
+    run = refresh(paths, pipeline.ops.refresh.sample_ingest(firms=3, years=2), today=TUESDAY)
     assert run.status == "success"
     assert sorted(p.rsplit(".", 1)[1] for p in run.reports) == ["html", "xlsx"]
     for report in run.reports:
         assert report.startswith(str(paths.reports_dir)) and Path(report).stat().st_size > 0
     # the run log (data/ops/runs.jsonl, loaded into ops.runs by every build) records where the reports went
-    logged = [json.loads(line) for line in (pipeline.ops.ops_dir(paths) / pipeline.ops.RUNS_FILE).read_text().splitlines()]
+    logged = [json.loads(line) for line in (pipeline.runtime.lock.ops_dir(paths) / pipeline.runtime.runlog.RUNS_FILE).read_text().splitlines()]
     assert logged[-1]["run_id"] == run.run_id and logged[-1]["reports"] == run.reports
     assert "2 reports" in run.message

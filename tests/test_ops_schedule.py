@@ -9,9 +9,11 @@ from pathlib import Path
 import duckdb
 from typer.testing import CliRunner
 
-from pipeline import errors, ops
-from pipeline.cli import INTERNAL_ERROR_EXIT, app
+from pipeline import errors
+from pipeline.cli import app
 from pipeline.config import PROJECT_ROOT
+from pipeline.errors import INTERNAL_ERROR_EXIT
+from pipeline.ops import schedule as ops
 
 runner = CliRunner()
 TARGET = ops.ScheduleTarget(Path("/srv/lw/.venv/bin/leasewatch"), Path("/srv/lw/data"), Path("/srv/lw/reports"))
@@ -68,7 +70,7 @@ def test_export_writes_every_mart_and_describes_the_warehouse(fixture_paths, fix
 
 def test_every_exit_code_is_in_the_table_and_the_readme():
     raised = {c.exit_code for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.LeasewatchError)}
-    documented = {code for code, _, _ in ops.EXIT_CODES}
+    documented = {code for code, _, _ in errors.EXIT_CODES}
     assert raised | {0, INTERNAL_ERROR_EXIT, 130} == documented
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8").split("## Running it every day", 1)[1]
     assert {int(c) for c in re.findall(r"^\| (\d+) \|", readme, flags=re.M)} == documented

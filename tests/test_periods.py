@@ -8,10 +8,10 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from pipeline.build import build
+from pipeline.build.run import build
 from pipeline.config import Paths
-from pipeline.extract import ingest_board
-from pipeline.raw import RawStore
+from pipeline.extract.ingest import ingest_board
+from pipeline.raw.store import RawStore
 from tests import akshare_shapes as shapes
 from tests import period_fixture
 

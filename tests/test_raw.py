@@ -8,7 +8,7 @@ from datetime import datetime
 import pandas as pd
 import pyarrow.parquet as pq
 
-from pipeline.raw import RawStore, request_key
+from pipeline.raw.store import RawStore, request_key
 from tests import akshare_shapes as shapes
 
 

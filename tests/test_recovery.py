@@ -15,15 +15,15 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-import pipeline.build
-from pipeline import warehouse
-from pipeline.build import build, generations
+import pipeline.build.run
+from pipeline.build import warehouse
+from pipeline.build.run import build, generations
 from pipeline.cli import app
 from pipeline.config import PROJECT_ROOT
 from pipeline.errors import StorageError
-from pipeline.ops import RunLog
-from pipeline.raw import QUARANTINE, RawStore
-from pipeline.refresh import refresh
+from pipeline.runtime.runlog import RunLog
+from pipeline.raw.store import QUARANTINE, RawStore
+from pipeline.ops.refresh import refresh
 from tests.ops_worker import STOP_AT_WRITE, copy_built, fixture_ingest, paths_under
 
 runner = CliRunner()
@@ -185,12 +185,12 @@ def test_disk_full_during_a_build_is_a_clear_error_and_the_old_warehouse_stays(t
     paths = copy_built(fixture_paths, tmp_path)
     before = paths.warehouse.read_bytes()
     if failure == "os.replace ENOSPC":  # the rename that files the finished build
-        monkeypatch.setattr(pipeline.build, "os", _NoSpaceOs())
+        monkeypatch.setattr(pipeline.build.run, "os", _NoSpaceOs())
     else:
         def io_error(*args, **kwargs):
             raise duckdb.IOException('Could not write file ".building.duckdb": No space left on device')
 
-        monkeypatch.setattr(pipeline.build, "_build_into", io_error)
+        monkeypatch.setattr(pipeline.build.run, "_build_into", io_error)
 
     with pytest.raises(StorageError) as raised:
         build(paths)
@@ -226,7 +226,7 @@ def test_an_unwritable_warehouses_directory_is_a_clear_error(tmp_path, fixture_p
 def test_rollback_restores_the_previous_warehouse_and_old_builds_are_pruned(tmp_path, fixture_paths):
     paths = copy_built(fixture_paths, tmp_path)
     first = generations(paths)[0].name
-    assert pipeline.build.KEEP_WAREHOUSES == 3  # the default; two keep the test short
+    assert pipeline.build.run.KEEP_WAREHOUSES == 3  # the default; two keep the test short
     for _ in range(2):
         build(paths, keep=2)
     kept = generations(paths)

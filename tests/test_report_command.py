@@ -40,7 +40,7 @@ def test_writes_both_reports_into_a_dated_folder_and_prints_their_paths(fixture_
 
 
 def china_today():
-    from pipeline.ops import china_now
+    from pipeline.clock import china_now
 
     return china_now().date()
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import economics
+from pipeline.economics import model as economics
 from pipeline.cli import app
 from pipeline.config import Paths
 from pipeline.reports import write_reports

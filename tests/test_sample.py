@@ -803,8 +803,8 @@ def test_prices_trading_days_adjustment_and_snapshot_agree(src):
 
 
 def test_the_sample_is_replayed_once_per_setting(tmp_path):
-    from pipeline.extract import ingest_sample
-    from pipeline.raw import RawStore
+    from pipeline.extract.ingest import ingest_sample
+    from pipeline.raw.store import RawStore
 
     store = RawStore(tmp_path)
     first = ingest_sample(store, firms=3, years=2)

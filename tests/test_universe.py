@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline import sources
-from pipeline.build import build
+from pipeline.build.run import build
 from pipeline.cli import app
 from pipeline.errors import LeasewatchError, UsageError
-from pipeline.raw import RawStore
-from pipeline.universe import BoardConfig, import_file, latest_snapshot, listing, read_member_file, sync
+from pipeline.raw.store import RawStore
+from pipeline.extract.universe import BoardConfig, import_file, latest_snapshot, listing, read_member_file, sync
 from tests.fake_akshare import World
 
 JUNE_3 = datetime(2025, 6, 3, 18, 0)
@@ -130,7 +130,7 @@ def test_sync_without_tonghuashun_still_syncs(paths, world):
 
 
 def test_listing_comes_from_the_raw_layer_until_the_warehouse_holds_every_snapshot(paths, world):
-    from pipeline.extract import ingest_live
+    from pipeline.extract.ingest import ingest_live
 
     store = RawStore(paths.raw_dir)
     sync(world.source(), store, paths)
@@ -178,7 +178,7 @@ def test_cli_universe_without_any_snapshot_and_with_a_bad_file(paths, tmp_path):
 
 
 def test_cli_universe_sync(paths, world, monkeypatch):
-    monkeypatch.setattr("pipeline.sources.akshare_source.china_now", lambda: world.now)
+    monkeypatch.setattr("pipeline.clock.china_now", lambda: world.now)
     result = invoke(paths, "universe", "sync", "--min-interval", "0")
     assert result.exit_code == 0, result.output
     assert "EastMoney board BK0001 算力租赁: 3 members (first snapshot); pinned in" in result.output

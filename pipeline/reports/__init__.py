@@ -44,7 +44,7 @@ def write_reports(
 
     data = gather(paths, period, gross, net, economics)
     if today is None:
-        from pipeline.ops import china_now
+        from pipeline.clock import china_now
 
         today = china_now().date()  # the date ops.runs and the schedule use, whatever the machine's time zone
     folder = _folder(out_dir or paths.reports_dir, today)

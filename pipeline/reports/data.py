@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import periods
-from pipeline.build import data_test_names
+from pipeline.build.run import data_test_names
 from pipeline.config import Paths
 from pipeline.errors import LeasewatchError, UsageError
-from pipeline.warehouse import build_info, connect, latest_period
+from pipeline.build.warehouse import build_info, connect, latest_period
 
 SEGMENT_YEARS = 2  # the Segments sheet covers this many years up to the report period
 
@@ -304,7 +304,7 @@ def _gather(con, as_of: date | None, gross: float | None, net: float | None) -> 
 
 
 def _economics(con, period: date, config: Path | None, net_benchmark: float) -> EconomicsView:
-    from pipeline import economics
+    from pipeline.economics import model as economics
 
     assumptions = economics.load_assumptions(config)  # the defaults, or a user file checked like `leasewatch economics`
     result = economics.run(assumptions)

@@ -411,7 +411,7 @@ class _Page:
         firms = view.firms.records()
         solved = [f for f in firms if f["implied_utilization_term"] is not None]
         above = [f for f in firms if f["implied_utilization_term"] is None]
-        from pipeline import economics
+        from pipeline.economics import model as economics
 
         a = r.assumptions
         ceiling = economics.margin_at(a, 1.0, "gross", "term")

@@ -40,3 +40,8 @@ class Source(Protocol):
     def fetch(self, function: str, **kwargs) -> "pd.DataFrame": ...
 
     def now(self) -> datetime: ...
+
+
+def args_text(args: dict) -> str:
+    """A call's arguments as they are shown in messages: "symbol='SZ300442'"."""
+    return ", ".join(f"{k}={v!r}" for k, v in sorted(args.items()))

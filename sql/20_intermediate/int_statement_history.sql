@@ -3,7 +3,7 @@
 -- without data (PR #5459), so a payload can lack a run of periods or end early; the rows already stored from
 -- earlier fetches still serve the models, and this model says where a fetch fell short.
 -- Grain: (statement, code, raw_sha). Quarter ends only (an odd date is not a report period).
--- history_gap: a run of 4 or more missing quarter ends between two reports (pipeline.extract.GAP_QUARTERS):
+-- history_gap: a run of 4 or more missing quarter ends between two reports (pipeline.extract.ingest.GAP_QUARTERS):
 -- a listed firm reports at least yearly, so that is a lost batch, not a late report.
 -- history_shrank: the payload starts later than one fetched before it.
 -- Inputs: raw.income, raw.balance, raw.cashflow.

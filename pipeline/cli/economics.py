@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from pipeline.cli import Format, command
+from pipeline.cli.options import Format
+from pipeline.cli.root import command
 
 
 @command()
@@ -32,7 +33,7 @@ def economics(
 
     Example: leasewatch economics --method double_declining --utilization 0.5,0.7,0.8,0.85,0.85
     """
-    from pipeline import economics as core
+    from pipeline.economics import model as core
 
     typer.echo(
         core.report(

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.config import Paths
+from pipeline.display import sql_quote
 from pipeline.errors import StorageError, UsageError
 
 FORMATS = ("parquet", "csv")
@@ -28,7 +29,7 @@ def export_marts(paths: Paths, fmt: str, out_dir: Path) -> ExportResult:
     the warehouse they came from. Each file is written under a temporary name and renamed."""
     import duckdb
 
-    from pipeline import warehouse
+    from pipeline.build import warehouse
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r}", f"use one of: {', '.join(FORMATS)}")
@@ -49,7 +50,7 @@ def export_marts(paths: Paths, fmt: str, out_dir: Path) -> ExportResult:
             for name in marts:
                 target = out_dir / f"{name}.{fmt}"
                 tmp = out_dir / f".{name}.{fmt}.tmp{os.getpid()}"
-                con.execute(f"copy (select * from marts.{name}) to '{_quote(str(tmp))}' ({options})")
+                con.execute(f"copy (select * from marts.{name}) to '{sql_quote(str(tmp))}' ({options})")
                 os.replace(tmp, target)
                 files.append(target)
                 rows[name] = con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
@@ -72,5 +73,3 @@ def export_marts(paths: Paths, fmt: str, out_dir: Path) -> ExportResult:
     return ExportResult(files, rows, is_sample, info_file)
 
 
-def _quote(text: str) -> str:
-    return text.replace("'", "''")

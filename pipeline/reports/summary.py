@@ -8,7 +8,7 @@ from pipeline import display, periods
 from pipeline.config import Paths
 from pipeline.errors import UsageError
 from pipeline.reports.definitions import STATUS_ORDER
-from pipeline.warehouse import build_info, connect, latest_period
+from pipeline.build.warehouse import build_info, connect, latest_period
 
 
 def benchmark_summary(paths: Paths, period: date | None = None, *, top: int = 5) -> str:

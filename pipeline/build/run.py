@@ -21,10 +21,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from pipeline import ops
+from pipeline.runtime.lock import refresh_lock
+from pipeline.runtime.runlog import write_runs_table
 from pipeline.config import SEEDS_DIR, SQL_DIR, Paths
+from pipeline.display import sql_quote
 from pipeline.errors import DataTestFailed, LeasewatchError, StorageError, WarehouseMissing
-from pipeline.raw import RawStore
+from pipeline.raw.store import RawStore
 
 DUCKDB_MEMORY_LIMIT = "1.25GB"  # of a 2 GiB budget for a full-market build: the rest is Python, Arrow and polars
 
@@ -126,14 +128,14 @@ def build(
     keep: int = KEEP_WAREHOUSES,
 ) -> BuildResult:
     """Build a new warehouse from the raw layer and swap it in. Raises DataTestFailed, keeping the old one."""
-    with ops.refresh_lock(paths, "build"):
+    with refresh_lock(paths, "build"):
         return _build(paths, gross_benchmark, net_benchmark, on_step or (lambda _msg: None), max(keep, 1))
 
 
 def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], None], keep: int) -> BuildResult:
     import duckdb
 
-    from pipeline.normalize_cache import NormalizedCache
+    from pipeline.normalize.cache import NormalizedCache
 
     started = time.perf_counter()
     store = RawStore(paths.raw_dir)
@@ -171,7 +173,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
             result.rows_changed, note = _rows_changed(con, paths.warehouse, result.row_counts)
             if note:
                 warnings.append(note)
-            ops.write_runs_table(con, paths)
+            write_runs_table(con, paths)
         finally:
             con.close()
         # Read-only on disk: an analyst's client cannot open it for writing by mistake (see _swap_in).
@@ -217,7 +219,7 @@ class Rollback:
 
 def rollback(paths: Paths) -> Rollback:
     """Put the warehouse built before the live one back in place."""
-    with ops.refresh_lock(paths, "rollback"):
+    with refresh_lock(paths, "rollback"):
         if not paths.warehouse.exists():
             raise WarehouseMissing(f"no warehouse at {paths.warehouse}", "build one first: leasewatch refresh")
         try:
@@ -349,7 +351,7 @@ def _rows_changed(con, previous: Path, counts: dict[str, int]) -> tuple[dict | N
     if not previous.exists():
         return {t: {"rows": counts[t], "changed": counts[t], "removed": 0} for t in marts}, None
     try:
-        con.execute(f"attach '{_quote(str(previous))}' as previous_ (read_only)")
+        con.execute(f"attach '{sql_quote(str(previous))}' as previous_ (read_only)")
     except duckdb.Error as exc:
         reason = str(exc).strip().splitlines()[0]
         return None, f"rows changed not computed: the previous warehouse could not be opened ({reason})"
@@ -487,7 +489,7 @@ _ECONOMICS_TABLES = {
 
 
 def _load_economics(con) -> None:
-    from pipeline import economics
+    from pipeline.economics import model as economics
 
     assumptions = economics.load_assumptions()
     for table, (function, columns) in _ECONOMICS_TABLES.items():
@@ -528,10 +530,10 @@ def _document(con) -> None:
         if text is None:
             undocumented.append(f"{table}.{column}")
             continue
-        con.execute(f"comment on column {table}.{column} is '{_quote(text)}'")
+        con.execute(f"comment on column {table}.{column} is '{sql_quote(text)}'")
     for (table, column), text in docs.items():
         if column == "":
-            con.execute(f"comment on table {table} is '{_quote(text)}'")
+            con.execute(f"comment on table {table} is '{sql_quote(text)}'")
     if undocumented:
         raise LeasewatchError(
             f"mart columns without a description: {', '.join(undocumented[:10])}"
@@ -540,8 +542,6 @@ def _document(con) -> None:
         )
 
 
-def _quote(text: str) -> str:
-    return text.replace("'", "''")
 
 
 def data_test_names() -> list[str]:
@@ -585,7 +585,7 @@ def _record_build(con, is_sample: bool) -> None:
     )
     for column, text in BUILD_INFO_DOCS.items():
         target = f"column ops.build_info.{column}" if column else "table ops.build_info"
-        con.execute(f"comment on {target} is '{_quote(text)}'")
+        con.execute(f"comment on {target} is '{sql_quote(text)}'")
 
 
 def _strip_comments(sql: str) -> str:

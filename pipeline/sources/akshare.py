@@ -2,7 +2,7 @@
 
 akshare is imported on the first fetch, never at start-up (it costs ~0.7 s), and called through the module
 (`akshare.<function>`), so a test or a user can substitute one function. Every call runs under the politeness
-policy of pipeline.fetch. While a call runs, `requests` gets a default timeout for each HTTP request that has
+policy of pipeline.sources.polite. While a call runs, `requests` gets a default timeout for each HTTP request that has
 none (akshare sets none on most), which also ends a call the watchdog gave up on, and requests are counted
 so the run can report what it cost upstream.
 
@@ -15,55 +15,18 @@ import os
 import threading
 import warnings
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline import clock
+from pipeline.sources import args_text
 from pipeline.errors import LeasewatchError, SchemaDriftError
-from pipeline.fetch import PoliteCaller
+from pipeline.sources.polite import Politeness, PoliteCaller
+from pipeline.sources.shapes import DISCLOSURE_DATES
 
 if TYPE_CHECKING:
     import pandas as pd
 
-# Functions only the live refresh calls (the core ones are in pipeline.sources).
-DISCLOSURE_DATES = "stock_yysj_em"  # 预约披露时间 of every A-share for one report period
-BOARD_NAMES = "stock_board_concept_name_em"
-THS_BOARD_INFO = "stock_board_concept_info_ths"
-SPOT_OF_EXCHANGE = {"SH": "stock_sh_a_spot_em", "SZ": "stock_sz_a_spot_em", "BJ": "stock_bj_a_spot_em"}
-# stock_yysj_em's market filter: 沪深A股 excludes Beijing, which has its own.
-DISCLOSURE_MARKET_OF_EXCHANGE = {"SH": "沪深A股", "SZ": "沪深A股", "BJ": "京市A股"}
-
-# Exact output columns of akshare 1.19.5, in order, for the functions whose columns akshare names itself.
-# F10 statements pass EastMoney's field codes through and are checked against the field dictionary instead.
-_SPOT_COLUMNS = (
-    "序号", "代码", "名称", "最新价", "涨跌幅", "涨跌额", "成交量", "成交额", "振幅", "最高", "最低", "今开", "昨收",
-    "量比", "换手率", "市盈率-动态", "市净率", "总市值", "流通市值", "涨速", "5分钟涨跌", "60日涨跌幅", "年初至今涨跌幅",
-)
-COLUMNS = {
-    "stock_zygc_em": (
-        "股票代码", "报告日期", "分类类型", "主营构成", "主营收入", "收入比例", "主营成本", "成本比例", "主营利润", "利润比例", "毛利率",
-    ),
-    "stock_zh_a_hist": ("日期", "股票代码", "开盘", "收盘", "最高", "最低", "成交量", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率"),
-    "stock_board_concept_cons_em": (
-        "序号", "代码", "名称", "最新价", "涨跌幅", "涨跌额", "成交量", "成交额", "振幅", "最高", "最低", "今开", "昨收",
-        "换手率", "市盈率-动态", "市净率",
-    ),
-    "stock_individual_info_em": ("item", "value"),
-    DISCLOSURE_DATES: ("序号", "股票代码", "股票简称", "首次预约时间", "一次变更日期", "二次变更日期", "三次变更日期", "实际披露时间"),
-    BOARD_NAMES: (
-        "排名", "板块名称", "板块代码", "最新价", "涨跌额", "涨跌幅", "总市值", "换手率", "上涨家数", "下跌家数", "领涨股票",
-        "领涨股票-涨跌幅",
-    ),
-    THS_BOARD_INFO: ("项目", "值"),
-    **{function: _SPOT_COLUMNS for function in SPOT_OF_EXCHANGE.values()},
-}
-# A market snapshot (board constituents or exchange spot list) as the day's bar needs these columns.
-SNAPSHOT_COLUMNS = ("代码", "名称", "最新价", "今开", "最高", "最低", "昨收", "成交量", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率")
-# Columns the pipeline reads from functions outside the field dictionary.
-REQUIRED = {
-    DISCLOSURE_DATES: ("股票代码", "实际披露时间"),
-    BOARD_NAMES: ("板块名称", "板块代码"),
-    THS_BOARD_INFO: ("项目", "值"),
-    **{function: SNAPSHOT_COLUMNS for function in SPOT_OF_EXCHANGE.values()},
-}
 # Functions that accept their own `timeout=` argument; it is passed but never stored with the request's arguments.
 _TAKES_TIMEOUT = {"stock_zh_a_hist", "stock_individual_info_em"}
 
@@ -75,6 +38,14 @@ _REMEDY = {
     "stock_zygc_em": "EastMoney has no segment table for this firm, or its payload changed (akshare issue #4297)",
     DISCLOSURE_DATES: "EastMoney has no disclosure calendar for this period yet; the run continues without it",
 }
+
+
+SOURCE_STATE_FILE = "source_state.json"  # in the data directory: the circuit breaker's state across runs
+
+
+def live_source(data_dir: Path, politeness: Politeness) -> "AkshareSource":
+    """akshare under the given politeness, its breaker state kept in the data directory."""
+    return AkshareSource(PoliteCaller(politeness, state_file=data_dir / SOURCE_STATE_FILE))
 
 
 class AkshareSource:
@@ -104,14 +75,14 @@ class AkshareSource:
 
     def now(self) -> datetime:
         """Fetch time as China wall-clock time (naive), the clock EastMoney's trading days and filings follow."""
-        return (self._clock or china_now)().replace(microsecond=0)
+        return (self._clock or clock.china_now)().replace(microsecond=0)
 
     def fetch(self, function: str, **kwargs) -> "pd.DataFrame":
         import pandas as pd
 
         module = self._akshare()
         fn = getattr(module, function, None)
-        label = f"{function}({_args_text(kwargs)})"
+        label = f"{function}({args_text(kwargs)})"
         if fn is None:
             raise SchemaDriftError(
                 f"akshare {self.version} has no function {function}", "install the pinned version: make install"
@@ -182,13 +153,6 @@ class _RequestMeter:
 _meter = _RequestMeter()
 
 
-def china_now() -> datetime:
-    """Current time in China (Asia/Shanghai), naive."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
-
-
 def _installed_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -197,6 +161,3 @@ def _installed_version() -> str:
     except PackageNotFoundError:
         return "unknown"
 
-
-def _args_text(args: dict) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in sorted(args.items()))

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from pipeline.build import build
+from pipeline.build.run import build
 from pipeline.config import Paths
 from pipeline.errors import UsageError
-from pipeline.extract import ingest_sample
-from pipeline.raw import RawStore
+from pipeline.extract.ingest import ingest_sample
+from pipeline.raw.store import RawStore
 from pipeline.reports import write_reports
-from pipeline.summary import benchmark_summary
+from pipeline.reports.summary import benchmark_summary
 
 
 @dataclass

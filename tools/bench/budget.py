@@ -15,7 +15,7 @@ Everything between those stand-ins and the raw layer is the real code: the live 
 (without its waits), the planner and the raw store. The simulated day is 2026-04-21, in April, when two
 disclosure periods are open (the worst month).
 
-Run: python -m pipeline.bench_requests   (or make bench)
+Run: python -m tools.bench.budget   (or make bench)
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ class SimulatedAkshare:
         import pandas as pd
 
         from pipeline.codes import exchange_of
-        from pipeline.sources.akshare_source import COLUMNS, DISCLOSURE_DATES
+        from pipeline.sources.shapes import COLUMNS, DISCLOSURE_DATES
 
         listed = LISTED["BJ"] if symbol == "京市A股" else LISTED["SH"] + LISTED["SZ"]
         self._count(DISCLOSURE_DATES, math.ceil(listed / CALENDAR_PAGE) + 1)
@@ -162,7 +162,7 @@ class SimulatedAkshare:
         """The day's list rows: 最新价 the session's close, 昨收 the previous session's."""
         import pandas as pd
 
-        from pipeline.sources.akshare_source import COLUMNS, SPOT_OF_EXCHANGE
+        from pipeline.sources.shapes import COLUMNS, SPOT_OF_EXCHANGE
 
         columns = list(COLUMNS["stock_board_concept_cons_em" if board else SPOT_OF_EXCHANGE["SH"]])
         rows = []
@@ -187,7 +187,7 @@ def bench_code(i: int) -> str:
 def request_budget(firms: int = 108, years: int = 10) -> list[BudgetRow]:
     """Requests per scenario, counted by running the ingest against SimulatedAkshare. `years` of history
     (10 gives ~38 report periods per firm, as for a firm listed a decade ago)."""
-    from pipeline.extract import RefreshPolicy, TradingCalendar, periods_to_check
+    from pipeline.extract.ingest import RefreshPolicy, TradingCalendar, periods_to_check
 
     calendar = TradingCalendar()
     session = DAILY_AT.date()
@@ -219,16 +219,16 @@ def request_budget(firms: int = 108, years: int = 10) -> list[BudgetRow]:
 
 
 def _source(upstream: SimulatedAkshare, now: datetime):
-    from pipeline.fetch import Politeness, PoliteCaller
-    from pipeline.sources.akshare_source import AkshareSource
+    from pipeline.sources.polite import Politeness, PoliteCaller
+    from pipeline.sources.akshare import AkshareSource
 
     caller = PoliteCaller(Politeness(min_interval=0.0), sleep=lambda _s: None, now=lambda: now)
     return AkshareSource(caller, module=upstream, clock=lambda: now)
 
 
 def _universe(universe: str, base: Path, upstream: SimulatedAkshare) -> None:
-    from pipeline.raw import RawStore
-    from pipeline.universe import import_file, refresh_board
+    from pipeline.raw.store import RawStore
+    from pipeline.extract.universe import import_file, refresh_board
 
     store = RawStore(base / "raw")
     if universe == "EastMoney board":
@@ -242,8 +242,8 @@ def _universe(universe: str, base: Path, upstream: SimulatedAkshare) -> None:
 
 
 def _run(scenario: str, universe: str, base: Path, upstream: SimulatedAkshare, now: datetime, target) -> BudgetRow:
-    from pipeline.extract import ingest_live
-    from pipeline.raw import RawStore
+    from pipeline.extract.ingest import ingest_live
+    from pipeline.raw.store import RawStore
 
     report = ingest_live(_source(upstream, now), RawStore(base / "raw"), now=now)
     if report.failures:
@@ -253,8 +253,8 @@ def _run(scenario: str, universe: str, base: Path, upstream: SimulatedAkshare, n
 
 def _naive(base: Path, upstream: SimulatedAkshare) -> BudgetRow:
     """The loop the budget is measured against: every function for every stock, every day."""
-    from pipeline.extract import IngestReport, fetch_firm
-    from pipeline.raw import RawStore
+    from pipeline.extract.ingest import IngestReport, fetch_firm
+    from pipeline.raw.store import RawStore
 
     source, store, report = _source(upstream, DAILY_AT), RawStore(base / "raw"), IngestReport()
     for code in upstream.codes:

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Callable
 
 from pipeline import codes, sources
 from pipeline.errors import EmptyResultError, LeasewatchError, SchemaDriftError, SourceBlockedError, UsageError
-from pipeline.raw import RawRecord, RawStore
+from pipeline.extract.common import call, fetch, keep, refuse_sample_mix
+from pipeline.raw.store import RawRecord, RawStore
+from pipeline.sources import args_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,61 +84,6 @@ class RefreshPolicy:
     disclosure_checks_per_day: int = 1  # April has two open periods (FY, Q1); checking one a day keeps the budget
     grace_days: int = 5  # keep checking a window this long after its deadline, for filings published that night
     accept_changes: bool = False  # apply a board change of more than 10 % in one day
-
-
-# -- The one door to upstream -------------------------------------------------------------------------------
-
-
-def call(source, function: str, **args) -> "pd.DataFrame":
-    """Ask the source for a frame and check its columns; nothing is stored yet."""
-    frame = source.fetch(function, **args)
-    check_frame(function, args, frame)
-    return frame
-
-
-def keep(source, store: RawStore, function: str, args: dict, frame, *, flags: tuple = ()) -> RawRecord:
-    """Store a frame as fetched, with provenance."""
-    return store.put(
-        source=source.name,
-        function=function,
-        args=args,
-        frame=frame,
-        fetched_at=source.now(),
-        source_version=source.version,
-        is_sample=source.is_sample,
-        flags=flags,
-    )
-
-
-def fetch(source, store: RawStore, function: str, **args) -> tuple[RawRecord, object]:
-    """Call the source, validate required columns, store the frame as fetched."""
-    frame = call(source, function, **args)
-    return keep(source, store, function, args, frame), frame
-
-
-def check_frame(function: str, args: dict, frame) -> None:
-    """SchemaDriftError naming the function, the request and the difference when required columns are missing.
-    A frame without columns is akshare's "no rows" and is judged by the caller."""
-    from pipeline.normalize import TABLE_OF_FUNCTION, check_columns
-    from pipeline.sources.akshare_source import COLUMNS, REQUIRED
-
-    columns = [str(c) for c in frame.columns]
-    if not columns:
-        return
-    unexpected = [c for c in columns if function in COLUMNS and c not in COLUMNS[function]]
-    hint = f"; columns akshare 1.19.5 does not return: {unexpected}" if unexpected else ""
-    if function in TABLE_OF_FUNCTION:
-        try:
-            check_columns(function, args, columns)
-        except SchemaDriftError as exc:
-            raise SchemaDriftError(exc.message + hint, exc.remedy) from None
-    elif function in REQUIRED:
-        missing = [c for c in REQUIRED[function] if c not in columns]
-        if missing:
-            raise SchemaDriftError(
-                f"{function}({_args_text(args)}) lacks required columns {missing}{hint}",
-                "akshare's output changed: check the pinned akshare version (requirements.lock)",
-            )
 
 
 # -- Whole boards (the sample's replay) ---------------------------------------------------------------------
@@ -488,7 +435,7 @@ def ingest_live(
     """Bring the raw layer up to date for the current universe (backfill what is missing, refresh what is
     stale). A firm that fails is recorded and skipped; a blocked source or a schema change stops the run,
     keeping everything fetched so far."""
-    from pipeline import universe
+    from pipeline.extract import universe
 
     step = on_step or (lambda _message: None)
     now = now or source.now()
@@ -543,17 +490,6 @@ def ingest_live(
     return report
 
 
-def refuse_sample_mix(store: RawStore, source) -> None:
-    """Live data and the embedded sample never share a raw layer (every output would be half fiction)."""
-    if source.is_sample:
-        return
-    if any(r.is_sample for r in store.records(sources.INCOME)):
-        raise UsageError(
-            f"{store.root} holds the embedded sample; live data would mix with it",
-            "use another data directory for live data: leasewatch --data-dir DIR … (or set LEASEWATCH_DATA_DIR)",
-        )
-
-
 def _fresh_after(now: datetime, session: date, shows_close: bool) -> datetime:
     """A snapshot fetched after this moment still answers the question a fetch now would ask."""
     if shows_close:
@@ -569,7 +505,7 @@ def _fetch_fresh(source, store, function, args, fresh_after, report, *, must_hav
     frame = call(source, function, **args)
     if must_have_rows and len(frame) == 0:
         raise EmptyResultError(
-            f"{function}({_args_text(args)}) returned no rows", "the market list cannot be empty: rerun later"
+            f"{function}({args_text(args)}) returned no rows", "the market list cannot be empty: rerun later"
         )
     report.add(keep(source, store, function, args, frame))
     return frame
@@ -578,7 +514,7 @@ def _fetch_fresh(source, store, function, args, fresh_after, report, *, must_hav
 def _spot_lists(source, store, members, now, session, state, report, step) -> list[tuple[str, "pd.DataFrame"]]:
     """The day's spot list of each exchange that has a member still lacking the session's bar (an imported
     universe has no board list to take prices from)."""
-    from pipeline.sources.akshare_source import SPOT_OF_EXCHANGE
+    from pipeline.sources.shapes import SPOT_OF_EXCHANGE
 
     lacking = {codes.exchange_of(c) for c in members if (last := state.last_bar(c, "")) is not None and last[0] < session}
     out = []
@@ -595,7 +531,7 @@ def _store_bars(source, store, members, snapshots, session, calendar, state, rep
     Returns the members whose unadjusted prices are now complete through the session (or not trading)."""
     import pandas as pd
 
-    from pipeline.sources.akshare_source import COLUMNS, SNAPSHOT_COLUMNS
+    from pipeline.sources.shapes import COLUMNS, SNAPSHOT_COLUMNS
 
     previous_session = calendar.previous(session)
     covered: set[str] = set()
@@ -642,7 +578,7 @@ def _filings(source, store, members, now, policy, state, report, step) -> dict[s
     call is a warning, never the end of the run."""
     import pandas as pd
 
-    from pipeline.sources.akshare_source import DISCLOSURE_DATES, DISCLOSURE_MARKET_OF_EXCHANGE
+    from pipeline.sources.shapes import DISCLOSURE_DATES, DISCLOSURE_MARKET_OF_EXCHANGE
 
     filed: dict[str, tuple[date, date]] = {}
     # A firm without stored statements is fetched anyway; a cold backfill needs no filing check.
@@ -651,7 +587,7 @@ def _filings(source, store, members, now, policy, state, report, step) -> dict[s
     for period in periods_to_check(now.date(), policy):
         for market in markets:
             args = {"symbol": market, "date": _yyyymmdd(period)}
-            step(f"{DISCLOSURE_DATES}({_args_text(args)}): who filed")
+            step(f"{DISCLOSURE_DATES}({args_text(args)}): who filed")
             try:
                 frame = _fetch_fresh(source, store, DISCLOSURE_DATES, args, datetime.combine(now.date(), time.min), report)
             except (SourceBlockedError, SchemaDriftError):
@@ -660,7 +596,7 @@ def _filings(source, store, members, now, policy, state, report, step) -> dict[s
                 report.warnings.append(f"filing check for {period} ({market}) skipped: {exc.message}")
                 continue
             if len(frame) == 0:
-                report.warnings.append(f"{DISCLOSURE_DATES}({_args_text(args)}) returned no rows: no filing check for {period}")
+                report.warnings.append(f"{DISCLOSURE_DATES}({args_text(args)}) returned no rows: no filing check for {period}")
                 continue
             for code, published in zip(frame["股票代码"].astype(str), frame["实际披露时间"]):
                 if code not in members or pd.isna(published):
@@ -757,7 +693,7 @@ def _run_firm(source, store, code: str, tasks: list[_Task], report: IngestReport
                 raise EmptyResultError(f"{task.function}(symbol={code!r}) returned no rows", "check the code")
             if len(frame) == 0 and task.function == sources.PRICES and task.args["start_date"] == PRICE_HISTORY_START:
                 raise EmptyResultError(
-                    f"{task.function}({_args_text(task.args)}) returned no prices",
+                    f"{task.function}({args_text(task.args)}) returned no prices",
                     "check the code; a listed stock has trading days",
                 )
             report.add(keep(source, store, task.function, task.args, frame))
@@ -779,6 +715,3 @@ def _hist_args(code: str, start: str, end: str, adjust: str) -> dict:
 def _yyyymmdd(day: date) -> str:
     return day.strftime("%Y%m%d")
 
-
-def _args_text(args: dict) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in sorted(args.items()))

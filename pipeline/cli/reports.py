@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from pipeline.cli import _paths, command
+from pipeline.cli.root import command, paths_of
 
 
 class ReportFormat(str, Enum):
@@ -43,5 +43,5 @@ def report(
     """
     from pipeline.reports import write_reports
 
-    for path in write_reports(_paths(ctx), output.value, as_of, gross, net, out, economics=economics):
+    for path in write_reports(paths_of(ctx), output.value, as_of, gross, net, out, economics=economics):
         typer.echo(str(path))

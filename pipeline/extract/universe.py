@@ -18,15 +18,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import codes, sources
-from pipeline.config import Paths
+from pipeline import clock, codes, sources
+from pipeline.config import MEMBERSHIP_REVIEW_SHARE, Paths
 from pipeline.errors import EmptyResultError, LeasewatchError, UsageError
-from pipeline.raw import RawRecord, RawStore
+from pipeline.extract.common import call, fetch, keep, refuse_sample_mix
+from pipeline.raw.store import RawRecord, RawStore
 
 if TYPE_CHECKING:
     import pandas as pd
 
-MAX_CHANGE_SHARE = 0.10
+MAX_CHANGE_SHARE = MEMBERSHIP_REVIEW_SHARE
 DEFAULT_BOARD_NAME = "算力租赁"
 CONFIG_FILE = "universe.json"
 SNAPSHOT_FUNCTIONS = (sources.BOARD_CONS, sources.UNIVERSE_IMPORT)
@@ -153,11 +154,9 @@ def import_file(
 
     `label` files the snapshot under a stable name (default: the file name), so imports of differently named
     exports can form one history."""
-    from pipeline.extract import refuse_sample_mix, keep
-    from pipeline.sources.akshare_source import china_now
 
     path = Path(path)
-    source = _FileSource((now or china_now()).replace(microsecond=0))
+    source = _FileSource((now or clock.china_now()).replace(microsecond=0))
     refuse_sample_mix(store, source)
     members, skipped = read_member_file(path)
     label = label or path.name
@@ -305,7 +304,6 @@ def refresh_board(
 ) -> BoardRefresh:
     """The board's constituents, stored as a snapshot unless they differ from the current universe by more
     than 10 % and the change was not accepted. A snapshot stored after `fresh_after` is reused."""
-    from pipeline.extract import call, keep
 
     args = {"symbol": board}
     current = latest_snapshot(store)
@@ -346,7 +344,6 @@ def sync(
 ) -> SyncResult:
     """Take the EastMoney concept board as the universe: find it by name once and pin its BK code, fetch its
     constituents, and compare the size with Tonghuashun's board of the same name where that page answers."""
-    from pipeline.extract import refuse_sample_mix
 
     refuse_sample_mix(store, source)
     config = BoardConfig.load(paths)
@@ -372,8 +369,7 @@ def sync(
 
 
 def _find_board(source, store: RawStore, name: str) -> tuple[str, str]:
-    from pipeline.extract import fetch
-    from pipeline.sources.akshare_source import BOARD_NAMES
+    from pipeline.sources.shapes import BOARD_NAMES
 
     _, boards = fetch(source, store, BOARD_NAMES)
     if len(boards) == 0:
@@ -396,8 +392,7 @@ def _find_board(source, store: RawStore, name: str) -> tuple[str, str]:
 def _compare_with_ths(source, store, name: str, size: int, result: SyncResult) -> None:
     """Tonghuashun's 涨跌家数 ("25/222": rising/falling) adds up to about its member count (flat stocks are
     left out). Best effort: the THS page is often unreachable, and a failure here is only a note."""
-    from pipeline.extract import fetch
-    from pipeline.sources.akshare_source import THS_BOARD_INFO
+    from pipeline.sources.shapes import THS_BOARD_INFO
 
     try:
         _, frame = fetch(source, store, THS_BOARD_INFO, symbol=name)
@@ -446,7 +441,7 @@ def listing(paths: Paths, *, changes: int = 20) -> Listing:
 
 
 def _from_warehouse(paths: Paths, taken: list[Snapshot], limit: int) -> Listing | None:
-    from pipeline import warehouse
+    from pipeline.build import warehouse
 
     distinct = {(s.function, s.board, s.taken_at) for s in taken}
     with warehouse.connect(paths) as con:

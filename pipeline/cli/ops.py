@@ -1,7 +1,4 @@
-"""Commands for operators and analysts: `refresh`, `rollback`, `schedule`, `export`.
-
-Options and printing only; each command calls one function of pipeline.refresh, pipeline.ops or pipeline.export.
-"""
+"""Commands that drive the whole cycle: `demo`, `refresh`, `rollback`, `schedule`."""
 
 from __future__ import annotations
 
@@ -12,15 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from pipeline.cli import _paths, _progress, command, echo_err
-from pipeline.cli_ingest import (
-    CooldownOption,
-    MaxFailuresOption,
-    MinIntervalOption,
-    RetriesOption,
-    SourceName,
-    TimeoutOption,
-)
+from pipeline.cli.options import SAMPLE_FIRMS, SAMPLE_YEARS, FirmsOption, SourceName, YearsOption, politeness_options
+from pipeline.cli.root import command, echo_err, paths_of, progress_of
 from pipeline.errors import PartialFailure, UsageError
 
 
@@ -29,41 +19,49 @@ class SchedulerKind(str, Enum):
     systemd = "systemd"
 
 
-class ExportFormat(str, Enum):
-    parquet = "parquet"
-    csv = "csv"
+@command()
+def demo(ctx: typer.Context, firms: FirmsOption = SAMPLE_FIRMS, years: YearsOption = SAMPLE_YEARS) -> None:
+    """Build the warehouse from the embedded sample, print the benchmark summary and write both reports.
+
+    Example: leasewatch demo
+    """
+    from pipeline.ops import demo as core
+
+    result = core.run(paths_of(ctx), firms=firms, years=years, on_progress=progress_of(ctx, "sample firms"), on_step=echo_err)
+    typer.echo(result.summary)
+    typer.echo(f"\nWarehouse: {result.warehouse}")
+    for report in result.reports:
+        typer.echo(f"Report:    {report}")
 
 
 @command()
+@politeness_options
 def refresh(
     ctx: typer.Context,
     source: Annotated[SourceName, typer.Option("--source", help="akshare (live) or sample (offline replay).")] = SourceName.akshare,
     force: Annotated[bool, typer.Option("--force", help="Run even on a day the Shanghai exchange is closed.")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Wait for a running refresh to finish instead of exiting with code 7.")] = False,
     no_reports: Annotated[bool, typer.Option("--no-reports", help="Skip writing the reports.")] = False,
-    firms: Annotated[Optional[int], typer.Option("--firms", min=1, max=20000, help="sample only: firms to generate [default: 108].")] = None,
-    years: Annotated[Optional[int], typer.Option("--years", min=1, max=20, help="sample only: years of reports [default: 6].")] = None,
-    min_interval: MinIntervalOption = 1.5,
-    timeout: TimeoutOption = 120.0,
-    retries: RetriesOption = 3,
-    max_failures: MaxFailuresOption = 5,
-    cooldown: CooldownOption = 60.0,
+    firms: Annotated[Optional[int], typer.Option("--firms", min=1, max=20000, help=f"sample only: firms to generate [default: {SAMPLE_FIRMS}].")] = None,
+    years: Annotated[Optional[int], typer.Option("--years", min=1, max=20, help=f"sample only: years of reports [default: {SAMPLE_YEARS}].")] = None,
+    *,
+    politeness,
 ) -> None:
     """The daily cycle for a scheduler: incremental ingest, build (data-tested, swapped in atomically), reports.
 
     Example: leasewatch refresh --source sample
     """
-    from pipeline import refresh as core
+    from pipeline.ops import refresh as core
 
-    paths = _paths(ctx)
+    paths = paths_of(ctx)
     if source is SourceName.sample:
-        ingest = core.sample_ingest(firms or 108, years or 6)
+        ingest = core.sample_ingest(firms or SAMPLE_FIRMS, years or SAMPLE_YEARS)
     else:
         if firms is not None or years is not None:
             raise UsageError("--firms and --years size the embedded sample", "drop them, or use --source sample")
-        from pipeline.cli_ingest import _akshare_source
+        from pipeline.sources.akshare import live_source
 
-        ingest = core.live_ingest(_akshare_source(paths, min_interval, timeout, retries, max_failures, cooldown))
+        ingest = core.live_ingest(live_source(paths.data_dir, politeness))
     # On a terminal, every step and a progress line; under a scheduler only warnings and the outcome, since the
     # steps are in data/logs/leasewatch.log (rotated) and a scheduler's own capture file is not.
     interactive = sys.stderr.isatty()
@@ -74,7 +72,7 @@ def refresh(
         wait=wait,
         reports=not no_reports,
         on_step=echo_err if interactive else _warnings_only,
-        on_progress=_progress("firms") if interactive else None,
+        on_progress=progress_of(ctx, "firms") if interactive else None,
     )
     for warning in run.warnings:
         echo_err(f"warning: {warning}")
@@ -103,9 +101,9 @@ def rollback(ctx: typer.Context) -> None:
 
     Example: leasewatch rollback
     """
-    from pipeline import refresh as core
+    from pipeline.ops import refresh as core
 
-    paths = _paths(ctx)
+    paths = paths_of(ctx)
     run = core.rollback(paths)
     for warning in run.warnings:
         echo_err(f"warning: {warning}")
@@ -124,15 +122,15 @@ def schedule(
     """
     import getpass
 
-    from pipeline import ops
+    from pipeline.ops import schedule as core
 
-    paths = _paths(ctx)
+    paths = paths_of(ctx)
     try:
-        ops.parse_at(at)
+        core.parse_at(at)
     except ValueError:
         raise UsageError(f"--at {at!r} is not a time of day", "write it as HH:MM, e.g. --at 18:30") from None
-    target = ops.ScheduleTarget(_executable(sys.argv[0], sys.executable), paths.data_dir, paths.reports_dir, at)
-    typer.echo(ops.cron_entry(target) if kind is SchedulerKind.cron else ops.systemd_units(target, getpass.getuser()))
+    target = core.ScheduleTarget(_executable(sys.argv[0], sys.executable), paths.data_dir, paths.reports_dir, at)
+    typer.echo(core.cron_entry(target) if kind is SchedulerKind.cron else core.systemd_units(target, getpass.getuser()))
 
 
 def _executable(argv0: str, python: str) -> Path:
@@ -141,23 +139,3 @@ def _executable(argv0: str, python: str) -> Path:
     if beside.exists():
         return beside.absolute()
     return Path(argv0).absolute()
-
-
-@command()
-def export(
-    ctx: typer.Context,
-    directory: Annotated[Path, typer.Argument(help="Directory to write the mart files into (created if missing).")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = ExportFormat.parquet,
-) -> None:
-    """Write every mart as a Parquet or CSV file, plus export_info.json describing the warehouse they came from.
-
-    Example: leasewatch export --format csv exports/
-    """
-    from pipeline.export import export_marts
-
-    result = export_marts(_paths(ctx), fmt.value, directory)
-    if result.is_sample:
-        typer.echo("SAMPLE — exported from the embedded fictional sample (示例), not real company data")
-    for path in result.files:
-        typer.echo(f"{path}  {result.rows[path.stem]:,} rows")
-    typer.echo(f"{result.info_file}")

@@ -9,13 +9,13 @@
    (nothing normalised yet) and warm (a rebuild, as a daily refresh does), and its ratio to the I/O floor, the
    time DuckDB takes just to read every column of the same raw files;
 4. reports for the full market (Excel and HTML): time, sizes, and whether the workbook fits Excel's limits;
-5. the live-ingestion request budget (pipeline.bench_requests).
+5. the live-ingestion request budget (tools.bench.budget).
 
-Each measured step runs in a child process (`python -m pipeline.bench --worker …`), so its peak memory is that
+Each measured step runs in a child process (`python -m tools.bench.harness --worker …`), so its peak memory is that
 child's own (wait4's ru_maxrss). Medians are over --runs rounds, and each round measures everything once in
 turn, so a slow spell of a shared machine falls on every measure alike and the ratios hold.
 
-Run: make bench    or    python -m pipeline.bench --runs 3 --firms 5400 --years 10 --scales 108,1000,5400
+Run: make bench    or    python -m tools.bench.harness --runs 3 --firms 5400 --years 10 --scales 108,1000,5400
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def run_child(args: list[str], *, out: Path | None = None, env: dict | None = No
 def worker(kind: str, scratch: Path, **options) -> Child:
     """Run one measured step (see _WORKERS) in a child process; raises when it fails."""
     out = scratch / f"{kind}-{os.getpid()}-{time.monotonic_ns()}.json"
-    args = [sys.executable, "-m", "pipeline.bench", "--worker", kind, "--out", str(out)]
+    args = [sys.executable, "-m", "tools.bench.harness", "--worker", kind, "--out", str(out)]
     for name, value in options.items():
         args += [f"--{name.replace('_', '-')}", str(value)]
     child = run_child(args, out=out)
@@ -104,9 +104,9 @@ def worker(kind: str, scratch: Path, **options) -> Child:
 
 
 def _work_demo(opts) -> dict:
-    """The demo's work as `leasewatch demo` does it (pipeline.demo.run: sample → raw → warehouse → summary → both
+    """The demo's work as `leasewatch demo` does it (pipeline.ops.demo.run: sample → raw → warehouse → summary → both
     reports), split into phases by the steps it reports."""
-    from pipeline import demo
+    from pipeline.ops import demo
 
     paths = Paths.resolve(opts.data_dir, opts.reports_dir)
     marks: dict[str, float] = {}
@@ -129,8 +129,8 @@ def _work_demo(opts) -> dict:
 
 def _work_generate(opts) -> dict:
     """The full-market sample's raw layer, as `leasewatch ingest --source sample --firms N --years Y` stores it."""
-    from pipeline.extract import ingest_sample
-    from pipeline.raw import RawStore
+    from pipeline.extract.ingest import ingest_sample
+    from pipeline.raw.store import RawStore
 
     root = Path(opts.data_dir)
     started = time.perf_counter()
@@ -154,7 +154,7 @@ def _work_generate(opts) -> dict:
 
 def _work_build(opts) -> dict:
     """One build of the cached raw layer; `cold` first deletes the normalised payloads kept by earlier builds."""
-    from pipeline.build import build
+    from pipeline.build.run import build
 
     paths = Paths.resolve(opts.data_dir, Path(opts.data_dir) / "reports")
     if opts.cold:
@@ -174,8 +174,8 @@ def _work_floor(opts) -> dict:
     columns the field dictionary maps (what a build must read at least), and for their footers alone."""
     import duckdb
 
-    from pipeline.normalize import TABLE_OF_FUNCTION, _source_columns
-    from pipeline.raw import RawStore
+    from pipeline.normalize.tables import TABLE_OF_FUNCTION, _source_columns
+    from pipeline.raw.store import RawStore
 
     store = RawStore(Path(opts.data_dir) / "raw")
     files: dict[str, set[str]] = {}
@@ -208,7 +208,7 @@ def _work_reports(opts) -> dict:
 
 
 def _work_budget(opts) -> dict:
-    from pipeline import bench_requests
+    from tools.bench import budget as bench_requests
 
     rows = bench_requests.request_budget(firms=opts.firms, years=opts.years)
     return {
@@ -492,7 +492,7 @@ def table(summary: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.bench.harness", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="rounds to take medians over [3]")
     parser.add_argument("--firms", type=int, default=5400, help="firms of the full-market sample [5400]")
     parser.add_argument("--years", type=int, default=10, help="years of quarterly reports in it [10]")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from pipeline import sources
 from pipeline.config import SEEDS_DIR
 from pipeline.errors import SchemaDriftError
-from pipeline.raw import RawRecord, RawStore
+from pipeline.raw.store import RawRecord, RawStore
 
 if TYPE_CHECKING:
     import polars as pl

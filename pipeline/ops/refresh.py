@@ -1,6 +1,6 @@
 """The daily cycle a scheduler runs: incremental ingest → build (tested, swapped in) → reports.
 
-One refresh at a time per data directory (the lock in pipeline.ops); every run, including one refused by the
+One refresh at a time per data directory (the lock in pipeline.runtime.lock); every run, including one refused by the
 lock or skipped on an exchange holiday, is a line in data/ops/runs.jsonl and so a row of the next warehouse's
 `ops.runs`. Errors keep their exit codes (pipeline/errors.py); a run in which some symbols failed ends as
 'partial' (exit 10) after the warehouse and reports were refreshed with everything else.
@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Callable
 
-from pipeline import ops
+from pipeline import clock
+from pipeline.runtime.lock import refresh_lock
 from pipeline.config import Paths
 from pipeline.errors import DataTestFailed, LeasewatchError, SourceBlockedError, WarehouseLocked
-from pipeline.ops import RunLog, RunRecord
-from pipeline.raw import RawStore
+from pipeline.runtime.runlog import RunLog, RunRecord, run_logging
+from pipeline.raw.store import RawStore
 
 if TYPE_CHECKING:
-    from pipeline.extract import IngestReport, RefreshPolicy
+    from pipeline.extract.ingest import IngestReport, RefreshPolicy
 
 REPORT_FORMAT = "all"  # the formats a scheduled refresh writes (pipeline.reports.write_reports' `fmt`)
 Step = Callable[[str], None]
@@ -41,7 +42,7 @@ def sample_ingest(firms: int = 108, years: int = 6) -> Ingest:
     """Replay the embedded sample: offline, and a second run stores nothing new."""
 
     def run(store: RawStore, on_progress: Progress | None, _step: Step) -> "IngestReport":
-        from pipeline.extract import ingest_sample
+        from pipeline.extract.ingest import ingest_sample
 
         return ingest_sample(store, firms=firms, years=years, on_progress=on_progress)
 
@@ -49,10 +50,10 @@ def sample_ingest(firms: int = 108, years: int = 6) -> Ingest:
 
 
 def live_ingest(source, policy: "RefreshPolicy | None" = None) -> Ingest:
-    """akshare's incremental ingest (pipeline.extract.ingest_live): only what is missing or stale."""
+    """akshare's incremental ingest (pipeline.extract.ingest.ingest_live): only what is missing or stale."""
 
     def run(store: RawStore, on_progress: Progress | None, step: Step) -> "IngestReport":
-        from pipeline.extract import RefreshPolicy, ingest_live
+        from pipeline.extract.ingest import RefreshPolicy, ingest_live
 
         return ingest_live(source, store, policy=policy or RefreshPolicy(), on_progress=on_progress, on_step=step)
 
@@ -73,10 +74,10 @@ def refresh(
     """Run one cycle and return its record (status success, partial or skipped). Errors are logged, then raised."""
     step = on_step or (lambda _message: None)
     log = RunLog(paths)
-    now = ops.china_now()
+    now = clock.china_now()
     run = RunRecord.start("refresh", ingest.name, now=now, day=today or now.date())
     run.forced = force
-    with ops.run_logging(paths) as logger:
+    with run_logging(paths) as logger:
 
         def say(message: str) -> None:
             logger.info(message)
@@ -93,14 +94,14 @@ def refresh(
                 on_progress(done, total, item)
 
         try:
-            with ops.refresh_lock(paths, "refresh", wait=wait, on_wait=say):
+            with refresh_lock(paths, "refresh", wait=wait, on_wait=say):
                 log.append(run)
                 say(f"refresh {run.run_id}: source {ingest.name}, day {run.trading_day}{' (forced)' if force else ''}")
                 _cycle(paths, ingest, run, log, reports=reports, say=say, on_progress=progress)
         except LeasewatchError as exc:
             status = {SourceBlockedError: "blocked", WarehouseLocked: "locked"}.get(type(exc), "failed")
             if isinstance(exc, DataTestFailed):
-                from pipeline.build import data_test_names
+                from pipeline.build.run import data_test_names
 
                 run.data_tests = {name: len(exc.failures.get(name, ())) for name in data_test_names()}
             run.finish(status, exc.exit_code, exc.message)
@@ -122,8 +123,8 @@ def refresh(
 
 
 def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports: bool, say: Step, on_progress) -> None:
-    from pipeline.build import build
-    from pipeline.extract import TradingCalendar
+    from pipeline.build.run import build
+    from pipeline.extract.ingest import TradingCalendar
 
     started = time.perf_counter()
     calendar = TradingCalendar()
@@ -191,12 +192,12 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
 
 def rollback(paths: Paths, *, on_step: Step | None = None) -> RunRecord:
     """Put the previous warehouse back and log it as a run."""
-    from pipeline.build import rollback as swap_back
+    from pipeline.build.run import rollback as swap_back
 
     step = on_step or (lambda _message: None)
     log = RunLog(paths)
     run = RunRecord.start("rollback")
-    with ops.run_logging(paths) as logger:
+    with run_logging(paths) as logger:
         try:
             result = swap_back(paths)
         except LeasewatchError as exc:

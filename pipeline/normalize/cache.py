@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import normalize
+from pipeline.normalize import tables as normalize
 from pipeline.config import SEEDS_DIR
-from pipeline.normalize import (
+from pipeline.normalize.tables import (
     BATCH_FILES,
     TABLES,
     payload_versions,
@@ -37,7 +37,7 @@ from pipeline.normalize import (
     reader,
     typed_rows,
 )
-from pipeline.raw import RawRecord, RawStore
+from pipeline.raw.store import RawRecord, RawStore
 
 if TYPE_CHECKING:
     import polars as pl

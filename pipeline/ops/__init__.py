@@ -1,0 +1,1 @@
+"""The cycles that drive every stage: the daily refresh, the demo, and scheduler entries for them."""

@@ -1,0 +1,1 @@
+"""The raw layer: every upstream frame as fetched, append-only, with its manifest (`store`)."""

@@ -1,0 +1,51 @@
+"""The shapes akshare 1.19.5 returns: function names and exact output columns, declared once.
+
+Read from the installed akshare source (see ../shared/reference/akshare.md). The live source, the sample generator,
+the ingest checks and the test fixtures all take their column lists from here.
+"""
+
+from __future__ import annotations
+
+from pipeline.sources import BOARD_CONS, PRICES, SEGMENTS, SHARE_INFO
+
+# Functions only the live refresh calls (the core ones are in pipeline.sources).
+DISCLOSURE_DATES = "stock_yysj_em"  # 预约披露时间 of every A-share for one report period
+BOARD_NAMES = "stock_board_concept_name_em"
+THS_BOARD_INFO = "stock_board_concept_info_ths"
+SPOT_OF_EXCHANGE = {"SH": "stock_sh_a_spot_em", "SZ": "stock_sz_a_spot_em", "BJ": "stock_bj_a_spot_em"}
+# stock_yysj_em's market filter: 沪深A股 excludes Beijing, which has its own.
+DISCLOSURE_MARKET_OF_EXCHANGE = {"SH": "沪深A股", "SZ": "沪深A股", "BJ": "京市A股"}
+
+# Exact output columns of akshare 1.19.5, in order, for the functions whose columns akshare names itself.
+# F10 statements pass EastMoney's field codes through and are checked against the field dictionary instead.
+_SPOT_COLUMNS = (
+    "序号", "代码", "名称", "最新价", "涨跌幅", "涨跌额", "成交量", "成交额", "振幅", "最高", "最低", "今开", "昨收",
+    "量比", "换手率", "市盈率-动态", "市净率", "总市值", "流通市值", "涨速", "5分钟涨跌", "60日涨跌幅", "年初至今涨跌幅",
+)
+COLUMNS = {
+    SEGMENTS: (
+        "股票代码", "报告日期", "分类类型", "主营构成", "主营收入", "收入比例", "主营成本", "成本比例", "主营利润", "利润比例", "毛利率",
+    ),
+    PRICES: ("日期", "股票代码", "开盘", "收盘", "最高", "最低", "成交量", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率"),
+    BOARD_CONS: (
+        "序号", "代码", "名称", "最新价", "涨跌幅", "涨跌额", "成交量", "成交额", "振幅", "最高", "最低", "今开", "昨收",
+        "换手率", "市盈率-动态", "市净率",
+    ),
+    SHARE_INFO: ("item", "value"),
+    DISCLOSURE_DATES: ("序号", "股票代码", "股票简称", "首次预约时间", "一次变更日期", "二次变更日期", "三次变更日期", "实际披露时间"),
+    BOARD_NAMES: (
+        "排名", "板块名称", "板块代码", "最新价", "涨跌额", "涨跌幅", "总市值", "换手率", "上涨家数", "下跌家数", "领涨股票",
+        "领涨股票-涨跌幅",
+    ),
+    THS_BOARD_INFO: ("项目", "值"),
+    **{function: _SPOT_COLUMNS for function in SPOT_OF_EXCHANGE.values()},
+}
+# A market snapshot (board constituents or exchange spot list) as the day's bar needs these columns.
+SNAPSHOT_COLUMNS = ("代码", "名称", "最新价", "今开", "最高", "最低", "昨收", "成交量", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率")
+# Columns the pipeline reads from functions outside the field dictionary.
+REQUIRED = {
+    DISCLOSURE_DATES: ("股票代码", "实际披露时间"),
+    BOARD_NAMES: ("板块名称", "板块代码"),
+    THS_BOARD_INFO: ("项目", "值"),
+    **{function: SNAPSHOT_COLUMNS for function in SPOT_OF_EXCHANGE.values()},
+}

@@ -1,0 +1,1 @@
+"""Tools that are not the product: benchmarks (`python -m tools.bench`)."""

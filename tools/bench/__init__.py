@@ -1,0 +1,1 @@
+"""The benchmark harness (`harness`) and the live-ingestion request-budget simulation (`budget`): `make bench`."""
