@@ -57,7 +57,7 @@ create or replace macro benchmark_status(gross_margin, net_margin, net_profit, g
         else 'below_both'
     end;
 
--- The flat utilisation at which the per-server model's gross margin equals `gross_margin` (pipeline/economics.py,
+-- The flat utilisation at which the per-server model's gross margin equals `gross_margin` (pipeline/economics/,
 -- solve_rows): (D + F) / (R·(1 − g) − V) with D depreciation, F fixed opex, R revenue and V variable opex at full
 -- use, summed over the basis years. NULL when even 100 % utilisation gives a lower margin (the model's
 -- `required_utilization` says "unreachable" then). Checked against the Python solver in tests/test_economics_mart.py.

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.build.run import build
-from pipeline.config import Paths
+from pipeline.config import SAMPLE_FIRMS, SAMPLE_YEARS, Paths
 from pipeline.errors import UsageError
 from pipeline.extract.ingest import ingest_sample
 from pipeline.raw.store import RawStore
@@ -25,8 +25,8 @@ class DemoResult:
 def run(
     paths: Paths,
     *,
-    firms: int = 108,
-    years: int = 6,
+    firms: int = SAMPLE_FIRMS,
+    years: int = SAMPLE_YEARS,
     on_progress: Callable[[int, int, str], None] | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> DemoResult:

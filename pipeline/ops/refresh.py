@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable
 
 from pipeline import clock
 from pipeline.runtime.lock import refresh_lock
-from pipeline.config import Paths
+from pipeline.config import SAMPLE_FIRMS, SAMPLE_YEARS, Paths
 from pipeline.errors import DataTestFailed, LeasewatchError, SourceBlockedError, WarehouseLocked
 from pipeline.runtime.runlog import RunLog, RunRecord, run_logging
 from pipeline.raw.store import RawStore
@@ -38,7 +38,7 @@ class Ingest:
     http_requests: Callable[[], int | None] = lambda: None
 
 
-def sample_ingest(firms: int = 108, years: int = 6) -> Ingest:
+def sample_ingest(firms: int = SAMPLE_FIRMS, years: int = SAMPLE_YEARS) -> Ingest:
     """Replay the embedded sample: offline, and a second run stores nothing new."""
 
     def run(store: RawStore, on_progress: Progress | None, _step: Step) -> "IngestReport":
