@@ -134,6 +134,61 @@ def test_failures_that_do_not_reach_the_threshold_fail_only_the_call():
     assert not isinstance(raised.value, SourceBlockedError) and polite.consecutive_failures == 2
 
 
+def test_the_waits_follow_the_backoff_formula_with_jitter_from_the_injected_rng():
+    clock = Clock()
+    polite = caller(clock, min_interval=0, retries=4, backoff=2.0, backoff_max=10.0, jitter=0.5, max_failures=10)
+    with pytest.raises(LeasewatchError, match="failed after 5 attempts"):
+        polite.call("f()", failing(*[ConnectionResetError("reset")] * 5))
+    polite.call("g()", failing(ConnectionResetError("reset")))  # the next call's jitter continues the same sequence
+    rng, expected = random.Random(7), []
+    for n in [0, 1, 2, 3, 0]:  # no wait (and no random draw) after a call's last attempt
+        base = min(2.0 * 2**n, 10.0)
+        expected.append(round(base + rng.uniform(0, 0.5 * base), 6))
+    assert clock.slept == expected
+    assert polite.attempts == 7 and polite.waited == pytest.approx(sum(expected)) and polite.consecutive_failures == 0
+
+
+def test_retry_after_replaces_the_backoff_capped_at_the_maximum_and_draws_no_jitter():
+    class Response:
+        def __init__(self, value):
+            self.headers = {"Retry-After": value}
+
+    def throttled(value):
+        error = ConnectionError("429 Too Many Requests")
+        error.response = Response(value)
+        return error
+
+    clock = Clock()
+    polite = caller(clock, min_interval=0, retries=3, backoff=2.0, backoff_max=60.0, jitter=0.5)
+    polite.call("f()", failing(throttled("7"), throttled("600"), ConnectionResetError("reset")))
+    first_jitter = random.Random(7).uniform(0, 0.5 * 8.0)  # Retry-After took no random draw before it
+    assert clock.slept == [7.0, 60.0, round(8.0 + first_jitter, 6)]
+
+
+def test_pacing_applies_between_retries_too():
+    clock = Clock()
+    polite = caller(clock, min_interval=1.5, retries=1, backoff=1.0, jitter=0.0)
+    polite.call("f()", failing(ConnectionResetError("reset")))
+    assert clock.slept == [1.0, 0.5]  # the backoff, then the rest of the minimum interval
+
+
+def test_the_breaker_opening_mid_retry_stops_retrying():
+    clock = Clock()
+    polite = caller(clock, min_interval=0, retries=10, max_failures=2, backoff=1.0, jitter=0.0)
+    polite.consecutive_failures = 1  # one failure carried over from an earlier call
+    with pytest.raises(SourceBlockedError, match="2 consecutive failures"):
+        polite.call("f()", failing(*[ConnectionError("RemoteDisconnected")] * 10))
+    assert polite.attempts == 1 and clock.slept == []
+
+
+def test_the_retry_library_is_not_imported_by_the_cli():
+    import subprocess
+    import sys
+
+    code = "import sys, pipeline.cli; assert 'tenacity' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 # -- the live source -------------------------------------------------------------------------------------
 
 

@@ -77,10 +77,13 @@ class PoliteCaller:
 
     def call(self, label: str, fn: Callable[[], T], *, retries: int | None = None) -> T:
         """Run `fn` politely. `label` names the call in errors, e.g. "stock_zygc_em(symbol='SZ300442')"."""
+        # Imported here, not at the top: the CLI imports this module, and `leasewatch --help` must stay quick.
+        from tenacity import Retrying, retry_if_exception, stop_after_attempt
+
         self._refuse_while_blocked()
         retries = self.policy.retries if retries is None else retries
-        attempt = 0
-        while True:
+
+        def attempt() -> T:
             self._pace()
             self.attempts += 1
             try:
@@ -92,18 +95,36 @@ class PoliteCaller:
                     raise
                 self.consecutive_failures += 1
                 if self.consecutive_failures >= self.policy.max_failures:
-                    self._open(label, exc)
-                if attempt >= retries:
-                    raise LeasewatchError(
-                        f"{label} failed after {attempt + 1} attempts: {describe(exc)}",
-                        "the source is slow or dropping connections; everything stored so far is kept, rerun later",
-                    ) from exc
-                self._wait(self._backoff(attempt, exc))
-                attempt += 1
-                continue
+                    self._open(label, exc)  # raises SourceBlockedError: not transient, so no further retry
+                raise
             self._last_end = self.clock()
             self.consecutive_failures = 0
             return result
+
+        def wait(state) -> float:
+            # tenacity asks for the wait before it checks the stop condition; after the last attempt there is no
+            # wait, and drawing jitter for it would shift the random sequence of every later call.
+            if state.attempt_number >= retries + 1:
+                return 0.0
+            return self._backoff(state.attempt_number - 1, state.outcome.exception())
+
+        def give_up(state) -> T:
+            exc = state.outcome.exception()
+            error = LeasewatchError(
+                f"{label} failed after {state.attempt_number} attempts: {describe(exc)}",
+                "the source is slow or dropping connections; everything stored so far is kept, rerun later",
+            )
+            error.__context__ = exc  # as if raised while handling it, like the breaker's error
+            raise error from exc
+
+        retrying = Retrying(
+            stop=stop_after_attempt(retries + 1),
+            wait=wait,
+            retry=retry_if_exception(is_transient),
+            sleep=lambda seconds: self._wait(float(seconds)),
+            retry_error_callback=give_up,
+        )
+        return retrying(attempt)
 
     def _pace(self) -> None:
         if self._last_end is None:
