@@ -23,7 +23,7 @@ def parse_period(text: str | None) -> date | None:
         parsed = date.fromisoformat(value)
     except ValueError:
         parsed = None
-    if parsed and (parsed.month, parsed.day) in _QUARTER_END.values():
+    if parsed and is_quarter_end(parsed):
         return parsed
     raise UsageError(
         f"'{text}' is not a report period",
@@ -34,3 +34,13 @@ def parse_period(text: str | None) -> date | None:
 def label(period: date) -> str:
     """`2024Q3` for 2024-09-30."""
     return f"{period.year}Q{(period.month - 1) // 3 + 1}"
+
+
+def is_quarter_end(day: date) -> bool:
+    """True for 03-31, 06-30, 09-30 and 12-31."""
+    return (day.month, day.day) in _QUARTER_END.values()
+
+
+def quarter_index(day: date) -> int:
+    """Quarters since year 0, so two quarters' difference counts the quarters between them."""
+    return day.year * 4 + (day.month - 1) // 3

@@ -43,7 +43,7 @@ def paths_under(root: Path) -> Paths:
 def copy_built(built: Paths, root: Path) -> Paths:
     """A private copy of a built data directory (raw layer, kept warehouses, run log), much faster than building.
     The live warehouse is linked to its kept file again, as a build leaves it."""
-    from pipeline.build.run import current_generation
+    from pipeline.build.publish import current_generation
 
     paths = paths_under(root)
     live = current_generation(built)

@@ -9,7 +9,8 @@ import pytest
 
 from pipeline import sources
 from pipeline.build.run import build
-from pipeline.extract.ingest import RefreshPolicy, TradingCalendar, disclosure_periods, ingest_live, periods_to_check
+from pipeline.extract.ingest import ingest_live
+from pipeline.extract.plan import RefreshPolicy, TradingCalendar, disclosure_periods, periods_to_check
 from pipeline.raw.store import RawStore
 from pipeline.extract.universe import import_file, sync
 from tests import akshare_shapes as shapes

@@ -15,7 +15,7 @@ import pipeline.clock
 import pipeline.runtime.lock
 import pipeline.runtime.runlog
 import pipeline.ops.refresh
-from pipeline.build.run import generations
+from pipeline.build.publish import generations
 from pipeline.cli import app
 from pipeline.config import SQL_DIR
 from pipeline.errors import DataTestFailed, LeasewatchError, SourceBlockedError

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 import pipeline.build.run
 from pipeline.build import warehouse
-from pipeline.build.run import build, generations
+from pipeline.build.publish import generations
+from pipeline.build.run import build
 from pipeline.cli import app
 from pipeline.config import PROJECT_ROOT
 from pipeline.errors import StorageError

@@ -9,7 +9,8 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.economics import model as economics
+from pipeline.economics import model, solver
+from pipeline.economics.assumptions import load_assumptions
 from pipeline.cli import app
 from pipeline.config import Paths
 from pipeline.reports import write_reports
@@ -47,7 +48,7 @@ def default_reports(fixture_paths, tmp_path_factory):
 
 def test_sheet_shows_the_models_pnl_by_year(default_reports):
     sheet = economics_sheet(default_reports[0])
-    result = economics.run(economics.load_assumptions())
+    result = model.run(load_assumptions())
     years = [r for r in sheet["years"] if r["Year"] != "term"]
     assert [r["Year"] for r in years] == [1, 2, 3, 4, 5]
     assert [r["Revenue"] for r in years] == pytest.approx([y.revenue for y in result.years])
@@ -71,7 +72,7 @@ def test_html_has_the_heat_map_of_the_sensitivity_grid(default_reports):
     page = default_reports[1].read_text(encoding="utf-8")
     figures = json.loads(re.search(r'id="lw-figures">(.*?)</script>', page, re.S).group(1))
     heat = figures["chart-econ-grid"]["data"][0]
-    result = economics.run(economics.load_assumptions())
+    result = model.run(load_assumptions())
     assert heat["type"] == "heatmap"
     assert heat["z"] == [[round(m, 4) for m in row] for row in result.grid.net_margin]
     assert figures["chart-econ-firms"]["data"][1]["name"].startswith("公司 Firms")
@@ -92,7 +93,7 @@ def test_economics_file_replaces_the_assumptions_for_this_report(reports_dir, tm
     result = invoke(reports_dir, "report", "--format", "excel", "--economics", str(config))
     assert result.exit_code == 0, result.output
     sheet = economics_sheet(result.output.split()[0])
-    assumptions = economics.load_assumptions(config)
+    assumptions = load_assumptions(config)
     assert str(config) in sheet["subtitle"] and "rent 100,000" in sheet["subtitle"]
     assert sheet["years"][0]["Revenue"] == pytest.approx(1_200_000)
     margin, built = fixture_db.execute(
@@ -101,7 +102,7 @@ def test_economics_file_replaces_the_assumptions_for_this_report(reports_dir, tm
     ).fetchone()
     (firm,) = [f for f in sheet["firms"] if f["Code"] == "300001"]
     # the same macro as the mart, with the file's sums: equal to the Python solver, and lower than the warehouse's
-    assert firm["Implied utilisation (term)"] == pytest.approx(economics.implied_utilization(assumptions, margin), abs=1e-9)
+    assert firm["Implied utilisation (term)"] == pytest.approx(solver.implied_utilization(assumptions, margin), abs=1e-9)
     assert firm["Implied utilisation (term)"] < built
 
 
@@ -132,5 +133,5 @@ def test_missing_economics_file(reports_dir, tmp_path):
 def test_the_heat_map_note_solves_for_the_reports_own_net_benchmark(fixture_paths, tmp_path):
     (page,) = write_reports(fixture_paths, "html", None, None, 0.15, tmp_path)
     text = page.read_text(encoding="utf-8")
-    needed = economics.required_utilization(economics.load_assumptions(), "net", 0.15, "term").value
+    needed = solver.required_utilization(load_assumptions(), "net", 0.15, "term").value
     assert f"the model needs {needed:.0%} utilisation for 15% net" in text

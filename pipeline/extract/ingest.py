@@ -17,30 +17,37 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Callable
 
 from pipeline import codes, sources
 from pipeline.errors import EmptyResultError, LeasewatchError, SchemaDriftError, SourceBlockedError, UsageError
 from pipeline.extract.common import call, fetch, keep, refuse_sample_mix
+from pipeline.extract.plan import (
+    CLOSE_SETTLED,
+    PRICE_HISTORY_START,
+    RefreshPolicy,
+    StoredState,
+    Task,
+    TradingCalendar,
+    fetched_before,
+    hist_args,
+    history_flags,
+    holds_filing,
+    parse_dates,
+    periods_to_check,
+    plan_fetches,
+    yyyymmdd,
+)
+from pipeline.periods import is_quarter_end
 from pipeline.raw.store import RawRecord, RawStore
 from pipeline.sources import args_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
-PRICE_HISTORY_START = "20200101"
-SESSION_OPENS = time(9, 15)  # call auction: a snapshot after this is intraday
-CLOSE_SETTLED = time(15, 30)  # EastMoney's snapshot shows the final close by then
 SAMPLE_STAMP = "sample_ingested.json"  # in the raw folder: which sample the raw layer holds (see ingest_sample)
-GAP_QUARTERS = 4  # a run of this many missing quarter ends inside one payload is a truncated history, not a late report
 PRICE_TOLERANCE = 0.006  # prices are quoted to the fen; a previous close that differs by more is not the same close
-
-# Fetched again when a firm files or is re-pulled; each entry is (function, whether it takes the F10 symbol).
-_FIRM_FUNCTIONS = (
-    (sources.INCOME, True), (sources.BALANCE, True), (sources.CASHFLOW, True), (sources.SEGMENTS, True),
-    (sources.SHARE_INFO, False),
-)
 
 
 @dataclass
@@ -74,21 +81,6 @@ class IngestReport:
         self.warnings.extend(other.warnings)
 
 
-@dataclass(frozen=True)
-class RefreshPolicy:
-    """When `ingest_live` fetches statements again. Days are calendar days."""
-
-    repull_every_days: int = 90  # re-pull a firm's full statement history this often, to catch restatements (0 = never)
-    repull_limit: int = 10  # at most this many firms per run, oldest first, so re-pulls spread over days
-    repull_all: bool = False  # re-pull every member whose statements were not fetched today (`ingest --repull`)
-    disclosure_checks_per_day: int = 1  # April has two open periods (FY, Q1); checking one a day keeps the budget
-    grace_days: int = 5  # keep checking a window this long after its deadline, for filings published that night
-    accept_changes: bool = False  # apply a board change of more than 10 % in one day
-
-
-# -- Whole boards (the sample's replay) ---------------------------------------------------------------------
-
-
 def fetch_board(source, store: RawStore, board: str, report: IngestReport) -> list[str]:
     """Members of an EastMoney concept board, stored as a dated membership snapshot."""
     record, frame = fetch(source, store, sources.BOARD_CONS, symbol=board)
@@ -109,7 +101,7 @@ def fetch_firm(source, store: RawStore, code: str, *, price_end: str, report: In
     record, _ = fetch(source, store, sources.SEGMENTS, symbol=symbol)
     report.add(record)
     for adjust in ("", "hfq"):
-        record, _ = fetch(source, store, sources.PRICES, **_hist_args(code, PRICE_HISTORY_START, price_end, adjust))
+        record, _ = fetch(source, store, sources.PRICES, **hist_args(code, PRICE_HISTORY_START, price_end, adjust))
         report.add(record)
     record, _ = fetch(source, store, sources.SHARE_INFO, symbol=code)
     report.add(record)
@@ -176,15 +168,12 @@ def ingest_sample(
     with store.deferred_writes():  # generating the next frame overlaps with writing the last one
         for vintage in SAMPLE_VINTAGES:
             source = SampleSource(as_of=vintage, firms=firms, years=vintage.year - first_year + 1)
-            total.merge(ingest_board(source, store, SAMPLE_BOARD, price_end=_yyyymmdd(vintage), on_progress=on_progress))
+            total.merge(ingest_board(source, store, SAMPLE_BOARD, price_end=yyyymmdd(vintage), on_progress=on_progress))
     records = len([r for r in store.records() if r.is_sample])
     tmp = stamp_path.with_name(stamp_path.name + ".tmp")
     tmp.write_text(json.dumps({"sample": stamp, "records": records}), encoding="utf-8")
     os.replace(tmp, stamp_path)
     return total
-
-
-# -- Statements: truncated histories ----------------------------------------------------------------------
 
 
 def fetch_statement(source, store: RawStore, function: str, symbol: str, report: IngestReport) -> RawRecord:
@@ -197,34 +186,20 @@ def fetch_statement(source, store: RawStore, function: str, symbol: str, report:
             f"{function}(symbol={symbol!r}) returned no rows",
             "a listed firm has reports: check the code and its exchange prefix",
         )
-    periods = _periods(frame["REPORT_DATE"])
-    unknown = sorted({p for p in periods if not _is_quarter_end(p)})
+    periods = parse_dates(frame["REPORT_DATE"])
+    unknown = sorted({p for p in periods if not is_quarter_end(p)})
     if unknown:
         report.warnings.append(
             f"{function}(symbol={symbol!r}): unknown report period(s) {', '.join(map(str, unknown))}: kept as fetched, "
             "left out of the truncation check"
         )
     earliest_before = _earliest_stored_period(store, source.name, function, args)
-    flags = history_flags([p for p in periods if _is_quarter_end(p)], earliest_before)
+    flags = history_flags([p for p in periods if is_quarter_end(p)], earliest_before)
     if flags:
         report.warnings.append(f"{function}(symbol={symbol!r}): statement history looks truncated: {'; '.join(flags)}")
     record = keep(source, store, function, args, frame, flags=tuple(flags))
     report.add(record)
     return record
-
-
-def history_flags(periods: list[date], earliest_before: date | None) -> list[str]:
-    """Signs of a truncated history in one payload's quarter ends: a run of GAP_QUARTERS or more missing
-    quarters between two reports, or a first period later than one stored from an earlier fetch."""
-    quarters = sorted(set(periods))
-    flags = []
-    for before, after in zip(quarters, quarters[1:]):
-        missing = _quarter_index(after) - _quarter_index(before) - 1
-        if missing >= GAP_QUARTERS:
-            flags.append(f"history_gap {before}..{after} ({missing} quarters missing)")
-    if quarters and earliest_before and earliest_before < quarters[0]:
-        flags.append(f"history_shrank {earliest_before}->{quarters[0]}")
-    return flags
 
 
 def _earliest_stored_period(store: RawStore, source_name: str, function: str, args: dict) -> date | None:
@@ -236,7 +211,7 @@ def _earliest_stored_period(store: RawStore, source_name: str, function: str, ar
     known = _read_periods(store, latest)
     for flag in latest.flags:
         if flag.startswith("history_shrank "):
-            known += _periods([flag.split()[1].split("->")[0]])
+            known += parse_dates([flag.split()[1].split("->")[0]])
     return min(known) if known else None
 
 
@@ -245,181 +220,7 @@ def _read_periods(store: RawStore, record: RawRecord) -> list[date]:
 
     # ParquetFile.read: pq.read_table's dataset machinery costs more than reading one column of a small file
     column = pq.ParquetFile(store.path_of(record)).read(columns=["REPORT_DATE"]).column(0).to_pylist()
-    return [p for p in _periods(column) if _is_quarter_end(p)]
-
-
-def _periods(values) -> list[date]:
-    out = []
-    for value in values:
-        text = str(value)[:10]
-        try:
-            out.append(date.fromisoformat(text))
-        except ValueError:
-            continue
-    return out
-
-
-def _is_quarter_end(day: date) -> bool:
-    return (day.month, day.day) in ((3, 31), (6, 30), (9, 30), (12, 31))
-
-
-def _quarter_index(day: date) -> int:
-    return day.year * 4 + (day.month - 1) // 3
-
-
-# -- Calendars: trading sessions and disclosure windows ---------------------------------------------------
-
-
-class TradingCalendar:
-    """Shanghai/Shenzhen trading sessions (exchange_calendars XSHG); outside its range, weekdays with a warning."""
-
-    def __init__(self):
-        self._calendar = None
-        self.warnings: list[str] = []
-
-    def is_session(self, day: date) -> bool:
-        calendar = self._xshg()
-        if calendar.first_session.date() <= day <= calendar.last_session.date():
-            return bool(calendar.is_session(day.isoformat()))
-        note = f"no exchange calendar for {day.year}: weekdays are taken as trading days"
-        if note not in self.warnings:
-            self.warnings.append(note)
-        return day.weekday() < 5
-
-    def previous(self, day: date) -> date:
-        """The last session strictly before `day`."""
-        candidate = day - timedelta(days=1)
-        while not self.is_session(candidate):
-            candidate -= timedelta(days=1)
-        return candidate
-
-    def last_close(self, now: datetime) -> tuple[date, bool]:
-        """The latest session whose close has settled, and whether a snapshot taken now still shows that close
-        (False during a session, when it shows intraday prices)."""
-        today = now.date()
-        if self.is_session(today):
-            if now.time() >= CLOSE_SETTLED:
-                return today, True
-            return self.previous(today), now.time() < SESSION_OPENS
-        return self.previous(today), True
-
-    def _xshg(self):
-        if self._calendar is None:
-            import warnings
-
-            import exchange_calendars
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # exchange_calendars 4.13 trips a pandas 3 deprecation notice while building
-                self._calendar = exchange_calendars.get_calendar("XSHG")
-        return self._calendar
-
-
-def disclosure_periods(day: date, grace_days: int = 5) -> list[date]:
-    """Report periods whose disclosure window contains `day`: FY by Apr 30 of the next year, Q1 by Apr 30,
-    H1 by Aug 31, Q3 by Oct 31; each window stays open `grace_days` after its deadline."""
-    windows = []
-    for year in (day.year - 1, day.year):
-        windows += [
-            (date(year - 1, 12, 31), date(year, 1, 1), date(year, 4, 30)),
-            (date(year, 3, 31), date(year, 4, 1), date(year, 4, 30)),
-            (date(year, 6, 30), date(year, 7, 1), date(year, 8, 31)),
-            (date(year, 9, 30), date(year, 10, 1), date(year, 10, 31)),
-        ]
-    return sorted(period for period, opens, due in windows if opens <= day <= due + timedelta(days=grace_days))
-
-
-def periods_to_check(day: date, policy: RefreshPolicy) -> list[date]:
-    """The open periods checked today: all of them, or in turn when more are open than checks allowed."""
-    periods = disclosure_periods(day, policy.grace_days)
-    limit = max(policy.disclosure_checks_per_day, 0)
-    if len(periods) <= limit:
-        return periods
-    start = day.toordinal() % len(periods)
-    return [periods[(start + i) % len(periods)] for i in range(limit)]
-
-
-# -- What is stored ----------------------------------------------------------------------------------------
-
-
-class StoredState:
-    """What the raw layer already holds for one source, read once before a run plans its fetches."""
-
-    def __init__(self, store: RawStore, source_name: str):
-        self.store = store
-        self.source = source_name
-        self._by_function: dict[str, list[RawRecord]] = {}
-        for record in store.records():
-            if record.source == source_name:
-                self._by_function.setdefault(record.function, []).append(record)
-        self._frames: dict[str, "pd.DataFrame"] = {}
-        self._price_last: dict[tuple[str, str], tuple[date, float] | None] = {}
-        self._snapshot_bars = sorted(
-            self._by_function.get(sources.PRICE_SNAPSHOT, []), key=lambda r: r.args.get("trade_date", ""), reverse=True
-        )
-
-    def latest(self, function: str, args: dict) -> RawRecord | None:
-        return self.store.latest(function, args, source=self.source)
-
-    def fetched_at(self, function: str, args: dict) -> datetime | None:
-        record = self.latest(function, args)
-        return datetime.fromisoformat(record.fetched_at) if record else None
-
-    def notice_date(self, code: str, period: date) -> date | None:
-        """NOTICE_DATE of `period` in the latest stored income statement of the firm, or None if absent."""
-        record = self.latest(sources.INCOME, {"symbol": codes.em_symbol(code)})
-        if record is None or record.rows == 0:
-            return None
-        frame = self._read(record, ["REPORT_DATE", "NOTICE_DATE"])
-        for report_date, notice in zip(frame["REPORT_DATE"], frame["NOTICE_DATE"]):
-            if str(report_date)[:10] == period.isoformat():
-                found = _periods([notice])
-                return found[0] if found else None
-        return None
-
-    def last_bar(self, code: str, adjust: str) -> tuple[date, float] | None:
-        """Date and close of the latest stored daily bar: from the daily histories, and for unadjusted prices
-        also from the snapshot bars."""
-        key = (code, adjust)
-        if key not in self._price_last:
-            best: tuple[date, float] | None = None
-            for record in self._by_function.get(sources.PRICES, []):
-                if record.args.get("symbol") == code and record.args.get("adjust", "") == adjust and record.rows:
-                    best = max(filter(None, [best, self._last_row(record, code)]), default=None)
-            if adjust == "":
-                for record in self._snapshot_bars:  # newest first: the first one holding the stock is its latest
-                    if best and record.args.get("trade_date", "") <= _yyyymmdd(best[0]):
-                        break
-                    found = self._last_row(record, code)
-                    if found:
-                        best = max(filter(None, [best, found]))
-                        break
-            self._price_last[key] = best
-        return self._price_last[key]
-
-    def _last_row(self, record: RawRecord, code: str) -> tuple[date, float] | None:
-        frame = self._read(record, ["日期", "股票代码", "收盘"])
-        rows = frame[(frame["股票代码"].astype(str) == code) & frame["收盘"].notna()]
-        if rows.empty:
-            return None
-        last = rows.loc[rows["日期"].map(lambda d: str(d)[:10]).idxmax()]
-        return date.fromisoformat(str(last["日期"])[:10]), float(last["收盘"])
-
-    def _read(self, record: RawRecord, columns: list[str]) -> "pd.DataFrame":
-        if record.path not in self._frames:
-            self._frames[record.path] = self.store.read(record)
-        frame = self._frames[record.path]
-        return frame[[c for c in columns if c in frame.columns]]
-
-
-# -- The live refresh --------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Task:
-    function: str
-    args: dict
-    why: str
+    return [p for p in parse_dates(column) if is_quarter_end(p)]
 
 
 def ingest_live(
@@ -474,7 +275,7 @@ def ingest_live(
     covered = _store_bars(source, store, members, snapshots, session, calendar, state, report) if shows_close else set()
 
     filed = _filings(source, store, members, now, policy, state, report, step)
-    plan = _plan(members, now, session, policy, state, filed, covered)
+    plan = plan_fetches(members, now, session, policy, state, filed, covered)
     reasons = [task.why for tasks in plan.values() for task in tasks]
     report.plan = {why: reasons.count(why) for why in ("new", "filed", "repull", "prices")}
     report.plan["firms"] = len(plan)
@@ -560,7 +361,7 @@ def _store_bars(source, store, members, snapshots, session, calendar, state, rep
     if bars:
         frame = pd.DataFrame(bars, columns=list(COLUMNS[sources.PRICES]))
         frame["成交量"] = frame["成交量"].astype("int64")
-        args = {"trade_date": _yyyymmdd(session), "adjust": "", "from": ",".join(used)}
+        args = {"trade_date": yyyymmdd(session), "adjust": "", "from": ",".join(used)}
         report.add(keep(source, store, sources.PRICE_SNAPSHOT, args, frame))
     return covered
 
@@ -586,7 +387,7 @@ def _filings(source, store, members, now, policy, state, report, step) -> dict[s
     markets = sorted({DISCLOSURE_MARKET_OF_EXCHANGE[codes.exchange_of(c)] for c in held})
     for period in periods_to_check(now.date(), policy):
         for market in markets:
-            args = {"symbol": market, "date": _yyyymmdd(period)}
+            args = {"symbol": market, "date": yyyymmdd(period)}
             step(f"{DISCLOSURE_DATES}({args_text(args)}): who filed")
             try:
                 frame = _fetch_fresh(source, store, DISCLOSURE_DATES, args, datetime.combine(now.date(), time.min), report)
@@ -602,85 +403,12 @@ def _filings(source, store, members, now, policy, state, report, step) -> dict[s
                 if code not in members or pd.isna(published):
                     continue
                 published = pd.Timestamp(published).date()
-                if not _holds_filing(state, code, period, published) or _fetched_before(state, code, published):
+                if not holds_filing(state, code, period, published) or fetched_before(state, code, published):
                     filed[code] = (period, published)
     return filed
 
 
-def _holds_filing(state: StoredState, code: str, period: date, published: date) -> bool:
-    notice = state.notice_date(code, period)
-    return notice is not None and notice >= published
-
-
-def _fetched_before(state: StoredState, code: str, day: date) -> bool:
-    """Some of the firm's data was last fetched before `day` (a refresh interrupted half way)."""
-    for function, takes_symbol in _FIRM_FUNCTIONS:
-        fetched = state.fetched_at(function, {"symbol": codes.em_symbol(code) if takes_symbol else code})
-        if fetched is not None and fetched.date() < day:
-            return True
-    return False
-
-
-def _plan(members, now, session, policy, state, filed, covered) -> dict[str, list[_Task]]:
-    """Per firm, the fetches that are missing or stale. Decided from the raw manifest only, so a rerun after an
-    interruption plans exactly what the first run did not finish."""
-    today = now.date()
-    repull = _repull_due(members, now, policy, state)
-    plan: dict[str, list[_Task]] = {}
-    for code in sorted(members):
-        tasks = []
-        for function, takes_symbol in _FIRM_FUNCTIONS:
-            args = {"symbol": codes.em_symbol(code) if takes_symbol else code}
-            fetched = state.fetched_at(function, args)
-            if fetched is None:
-                tasks.append(_Task(function, args, "new"))
-            elif code in filed and _stale_after_filing(state, code, filed[code], fetched, today):
-                tasks.append(_Task(function, args, "filed"))
-            elif code in repull and fetched < repull[code]:
-                tasks.append(_Task(function, args, "repull"))
-        unadjusted = state.last_bar(code, "")
-        append = code not in covered and unadjusted is not None and unadjusted[0] < session
-        for adjust in ("", "hfq"):
-            previous = state.last_bar(code, adjust)
-            end = _yyyymmdd(session)
-            if previous is None:
-                tasks.append(_Task(sources.PRICES, _hist_args(code, PRICE_HISTORY_START, end, adjust), "new"))
-            elif append and previous[0] < session:
-                # from the last stored day, so the overlap shows the history continues where it left off
-                tasks.append(_Task(sources.PRICES, _hist_args(code, _yyyymmdd(previous[0]), end, adjust), "prices"))
-        if tasks:
-            plan[code] = tasks
-    return plan
-
-
-def _stale_after_filing(
-    state: StoredState, code: str, filing: tuple[date, date], fetched: datetime, today: date
-) -> bool:
-    """Fetched before the filing; or after it but EastMoney did not carry it yet (then again on a later day,
-    never twice a day)."""
-    period, published = filing
-    if fetched.date() < published:
-        return True
-    return fetched.date() < today and not _holds_filing(state, code, period, published)
-
-
-def _repull_due(members, now, policy, state) -> dict[str, datetime]:
-    """Firms whose statements are due for a full re-pull → the time before which a fetch counts as stale."""
-    if policy.repull_all:
-        cutoff = datetime.combine(now.date(), time.min)
-        return {code: cutoff for code in members}
-    if policy.repull_every_days <= 0:
-        return {}
-    cutoff = now - timedelta(days=policy.repull_every_days)
-    due = []
-    for code in members:
-        fetched = state.fetched_at(sources.INCOME, {"symbol": codes.em_symbol(code)})
-        if fetched is not None and fetched < cutoff:
-            due.append((fetched, code))
-    return {code: cutoff for _, code in sorted(due)[: max(policy.repull_limit, 0)]}
-
-
-def _run_firm(source, store, code: str, tasks: list[_Task], report: IngestReport) -> None:
+def _run_firm(source, store, code: str, tasks: list[Task], report: IngestReport) -> None:
     """A firm's fetches. Segment tables are optional (some firms publish none); any other failure marks the firm."""
     errors = []
     for task in tasks:
@@ -706,12 +434,3 @@ def _run_firm(source, store, code: str, tasks: list[_Task], report: IngestReport
                 errors.append(exc.message)
     if errors:
         report.failures[code] = "; ".join(errors)
-
-
-def _hist_args(code: str, start: str, end: str, adjust: str) -> dict:
-    return {"symbol": code, "period": "daily", "start_date": start, "end_date": end, "adjust": adjust}
-
-
-def _yyyymmdd(day: date) -> str:
-    return day.strftime("%Y%m%d")
-

@@ -192,7 +192,7 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
 
 def rollback(paths: Paths, *, on_step: Step | None = None) -> RunRecord:
     """Put the previous warehouse back and log it as a run."""
-    from pipeline.build.run import rollback as swap_back
+    from pipeline.build.publish import rollback as swap_back
 
     step = on_step or (lambda _message: None)
     log = RunLog(paths)

@@ -1,0 +1,223 @@
+"""Publishing builds: the kept warehouses under data/warehouses/, the atomic swap that makes one live, rollback,
+pruning, and what changed since the previous one. Callers hold the data directory's lock (build and rollback do)."""
+
+from __future__ import annotations
+
+import errno
+import filecmp
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pipeline.config import Paths
+from pipeline.display import sql_quote
+from pipeline.errors import StorageError, WarehouseMissing
+from pipeline.runtime.lock import refresh_lock
+
+KEEP_WAREHOUSES = 3  # builds kept in data/warehouses for rollback, the live one included
+GENERATION = "leasewatch-{stamp}.duckdb"
+GENERATION_GLOB = "leasewatch-*.duckdb"
+BUILDING_PREFIX = ".building-"
+
+
+def storage_error(paths: Paths, exc: Exception) -> StorageError:
+    reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]
+    return StorageError(
+        f"cannot write the warehouse in {paths.warehouses_dir}: {reason}",
+        "free disk space or fix permissions; the previous warehouse is untouched",
+    )
+
+
+@dataclass
+class Rollback:
+    restored: Path  # the kept warehouse that is live again
+    replaced: Path | None  # the one it replaced (still kept)
+    warnings: list[str]
+
+
+def rollback(paths: Paths) -> Rollback:
+    """Put the warehouse built before the live one back in place."""
+    with refresh_lock(paths, "rollback"):
+        if not paths.warehouse.exists():
+            raise WarehouseMissing(f"no warehouse at {paths.warehouse}", "build one first: leasewatch refresh")
+        try:
+            adopt_live(paths)
+            kept = generations(paths)
+            current = current_generation(paths, kept)
+            earlier = kept[: kept.index(current)] if current in kept else []
+            if not earlier:
+                raise WarehouseMissing(
+                    f"no warehouse older than the live one is kept in {paths.warehouses_dir}",
+                    f"the last {KEEP_WAREHOUSES} builds are kept; rebuild instead: leasewatch build",
+                )
+            notes = swap_in(paths, earlier[-1])
+        except OSError as exc:
+            raise storage_error(paths, exc) from exc
+        return Rollback(earlier[-1], current, notes)
+
+
+def generations(paths: Paths) -> list[Path]:
+    """Kept warehouses, oldest first (their names carry the UTC build time)."""
+    if not paths.warehouses_dir.is_dir():
+        return []
+    return sorted(paths.warehouses_dir.glob(GENERATION_GLOB))
+
+
+def current_generation(paths: Paths, kept: list[Path] | None = None) -> Path | None:
+    """The kept warehouse the live file is: a hard link to it, or a byte-identical copy where links fail."""
+    if not paths.warehouse.exists():
+        return None
+    kept = generations(paths) if kept is None else kept
+    for candidate in kept:
+        if os.path.samefile(candidate, paths.warehouse):
+            return candidate
+    size = paths.warehouse.stat().st_size
+    for candidate in reversed(kept):
+        if candidate.stat().st_size == size and filecmp.cmp(candidate, paths.warehouse, shallow=False):
+            return candidate
+    return None
+
+
+def warehouses_dir(paths: Paths) -> Path:
+    """The build directory, made and probed, with builds left by a killed process removed (we hold the lock)."""
+    folder = paths.warehouses_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StorageError(
+            f"the data directory {paths.data_dir} is not writable: {exc.strerror or exc}",
+            "choose another with --data-dir or LEASEWATCH_DATA_DIR, or fix its permissions",
+        ) from exc
+    for stale in folder.glob(f"{BUILDING_PREFIX}*"):
+        stale.unlink(missing_ok=True)
+    return folder
+
+
+def build_stamp(moment: datetime | None = None) -> str:
+    return (moment or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def adopt_live(paths: Paths) -> None:
+    """A live warehouse that is not among the kept ones (built before they were kept) becomes one, dated by its
+    modification time, so it can be rolled back to."""
+    if not paths.warehouse.exists() or current_generation(paths) is not None:
+        return
+    built = datetime.fromtimestamp(paths.warehouse.stat().st_mtime, timezone.utc)
+    _link_or_copy(paths.warehouse, paths.warehouses_dir / GENERATION.format(stamp=build_stamp(built)))
+
+
+def swap_in(paths: Paths, generation: Path) -> list[str]:
+    """Make `generation` the live warehouse with one atomic rename; open readers keep the file they opened.
+
+    A write-ahead log beside the live file belongs to the file being replaced (a client that opened it for
+    writing); DuckDB refuses to open the new file next to it ("WAL does not match"), so it is moved aside."""
+    staged = paths.data_dir / f".swap-{os.getpid()}.duckdb"
+    staged.unlink(missing_ok=True)
+    notes = []
+    try:
+        _link_or_copy(generation, staged)
+        wal = paths.warehouse.with_name(paths.warehouse.name + ".wal")
+        if wal.exists():
+            aside = paths.warehouses_dir / f"orphaned-{build_stamp()}.wal"
+            os.replace(wal, aside)
+            notes.append(
+                f"a client had {paths.warehouse.name} open for writing; its unsaved changes ({wal.name}) were moved to "
+                f"{aside}. Open the warehouse read-only (duckdb -readonly)"
+            )
+        os.replace(staged, paths.warehouse)
+    finally:
+        staged.unlink(missing_ok=True)
+    return notes
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        # Filesystems without hard links (some network and FUSE mounts) get a copy: slower, same result.
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK):
+            raise
+        tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+        shutil.copy(source, tmp)  # with its read-only mode
+        os.replace(tmp, target)
+
+
+def prune(paths: Paths, keep: int) -> list[str]:
+    """Delete kept warehouses beyond the newest `keep`, never the live one. Failing to delete is only a warning."""
+    kept = generations(paths)
+    live = current_generation(paths, kept)
+    notes = []
+    for old in kept[: max(len(kept) - keep, 0)]:
+        if old == live:
+            continue
+        try:
+            old.unlink()
+        except OSError as exc:
+            notes.append(f"could not delete the old warehouse {old}: {exc.strerror or exc}")
+    return notes
+
+
+def rows_changed(con, previous: Path, counts: dict[str, int]) -> tuple[dict | None, str | None]:
+    """Per mart: rows, rows new or modified since the previous warehouse, rows gone. A previous warehouse that
+    cannot be opened (an analyst holds it open for writing) only costs the comparison, never the build."""
+    import duckdb
+
+    marts = sorted(t for t in counts if t.startswith("marts."))
+    if not previous.exists():
+        return {t: {"rows": counts[t], "changed": counts[t], "removed": 0} for t in marts}, None
+    try:
+        con.execute(f"attach '{sql_quote(str(previous))}' as previous_ (read_only)")
+    except duckdb.Error as exc:
+        reason = str(exc).strip().splitlines()[0]
+        return None, f"rows changed not computed: the previous warehouse could not be opened ({reason})"
+    out = {}
+    try:
+        for table in marts:
+            before = _columns(con, "previous_", table)
+            if not before:
+                out[table] = {"rows": counts[table], "changed": counts[table], "removed": 0}
+                continue
+            # A mart whose columns or their types changed (a new model version) counts as replaced entirely.
+            if before != _columns(con, None, table):
+                removed = con.execute(f"select count(*) from previous_.{table}").fetchone()[0]
+                out[table] = {"rows": counts[table], "changed": counts[table], "removed": removed}
+                continue
+            # Rows are compared by a 64-bit hash of the whole row: EXCEPT ALL over hashes needs a fraction of the
+            # memory of comparing the rows (the full market's daily valuation mart would not fit in 2 GiB); a
+            # collision would hide one changed row in 2^64.
+            changed, removed = con.execute(
+                f"""
+                with now_ as (select hash(t) as h from {table} t),
+                     before_ as (select hash(t) as h from previous_.{table} t)
+                select (select count(*) from (from now_ except all from before_)),
+                       (select count(*) from (from before_ except all from now_))
+                """
+            ).fetchone()
+            out[table] = {"rows": counts[table], "changed": changed, "removed": removed}
+    finally:
+        con.execute("detach previous_")
+    return out, None
+
+
+def _columns(con, database: str | None, table: str) -> list[tuple[str, str]]:
+    """(column, type) of a table, in order, in an attached database or (None) the one being built."""
+    schema, name = table.split(".", 1)
+    where = "database_name = ?" if database else "database_name = current_database()"
+    return con.execute(
+        f"select column_name, data_type from duckdb_columns() where {where} and schema_name = ? and table_name = ? "
+        "order by column_index",
+        [database, schema, name] if database else [schema, name],
+    ).fetchall()
+
+
+def remove(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
