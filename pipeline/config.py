@@ -49,5 +49,5 @@ class Paths:
 
     @property
     def normalized_dir(self) -> Path:
-        """Typed rows of raw payloads kept between builds (pipeline/normalize_cache.py); safe to delete."""
+        """Typed rows of raw payloads kept between builds (pipeline/normalize/cache.py); safe to delete."""
         return self.data_dir / "normalized"

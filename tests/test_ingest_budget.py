@@ -1,4 +1,4 @@
-"""The request budget (pipeline/bench_requests.py), run small: the simulated upstream counts what a day costs."""
+"""The request budget (tools/bench/budget.py), run small: the simulated upstream counts what a day costs."""
 
 from __future__ import annotations
 

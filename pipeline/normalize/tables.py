@@ -95,7 +95,7 @@ def check_columns(function: str, args: dict, columns: list[str]) -> None:
 
 def normalize(store: RawStore) -> dict[str, "pl.DataFrame"]:
     """Every stored payload, typed and renamed, as one polars frame per table. Builds take the same rows through
-    pipeline/normalize_cache.py; this is the uncached reference the tests compare it with."""
+    pipeline/normalize/cache.py; this is the uncached reference the tests compare it with."""
     import polars as pl
 
     parts: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
