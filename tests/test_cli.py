@@ -24,7 +24,7 @@ def invoke(paths, *args):
 def assert_one_line_error(result, code: int, text: str):
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output
-    assert f"Error: " in result.output and text in result.output
+    assert "Error: " in result.output and text in result.output
 
 
 def test_query_answers_from_the_warehouse(fixture_paths):

@@ -8,7 +8,6 @@ from datetime import date, datetime
 import pytest
 
 from pipeline import sources
-from pipeline.build.run import build
 from pipeline.extract.ingest import ingest_live
 from pipeline.extract.plan import RefreshPolicy, TradingCalendar, disclosure_periods, periods_to_check
 from pipeline.raw.store import RawStore

@@ -6,12 +6,11 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from pipeline.reports import write_reports
-from pipeline.reports.html import BAR_ENDS, MAX_BARS, _ends
+from pipeline.reports.html import BAR_ENDS, MAX_BARS, ranked_ends
 from tests.report_fixtures import HOSTILE_NAMES, SCRIPT_NAME, hostile_copy
 
 CHARTS = {"chart-margins", "chart-gap", "chart-growth", "chart-burden", "chart-compute", "chart-econ-grid", "chart-econ-firms"}
@@ -102,10 +101,10 @@ def test_upstream_text_is_escaped_everywhere(hostile_page):
 
 def test_rankings_keep_both_ends_of_a_full_market():
     rows = [{"code": f"{i:06d}"} for i in range(5400)]
-    shown, what = _ends(rows)
+    shown, what = ranked_ends(rows)
     assert len(shown) == 2 * BAR_ENDS and shown[0]["code"] == "000000" and shown[-1]["code"] == "005399"
     assert what == f"top and bottom {BAR_ENDS} of 5400 firms"
-    assert _ends(rows[:MAX_BARS])[0] == rows[:MAX_BARS]
+    assert ranked_ends(rows[:MAX_BARS])[0] == rows[:MAX_BARS]
 
 
 def test_firm_selector_carries_current_members_only(page):

@@ -24,40 +24,10 @@ import csv
 from pathlib import Path
 
 from pipeline.config import SEEDS_DIR
-from pipeline.economics.assumptions import BASES, DEFAULTS_FILE, FORMATS, METHODS, Assumptions, invalid, load_assumptions
-from pipeline.economics.pnl import (
-    Grid,
-    MethodComparison,
-    Requirement,
-    Result,
-    Solved,
-    irr,
-    margin_at,
-    npv,
-    payback,
-    pnl,
-    total,
-)
+from pipeline.economics.assumptions import BASES, FORMATS, METHODS, Assumptions, invalid, load_assumptions
+from pipeline.economics.pnl import Grid, MethodComparison, Requirement, Result, irr, margin_at, npv, payback, pnl, total
 from pipeline.economics.render import format_table, to_csv, to_json
-from pipeline.economics.solver import implied_utilization, required_utilization, solve_rows
-from pipeline.economics.tables import describe
-
-# pipeline/reports (data.py, html.py) still reach these through this module; new code imports them where they live.
-__all__ = [
-    "BENCHMARKS_FILE",
-    "DEFAULTS_FILE",
-    "Result",
-    "Solved",
-    "benchmarks",
-    "describe",
-    "implied_utilization",
-    "load_assumptions",
-    "margin_at",
-    "report",
-    "required_utilization",
-    "run",
-    "solve_rows",
-]
+from pipeline.economics.solver import required_utilization
 
 BENCHMARKS_FILE = SEEDS_DIR / "benchmarks.csv"
 

@@ -77,13 +77,13 @@ class ReportData:
 
 @dataclass
 class EconomicsView:
-    """The per-server model (pipeline/economics.py) and the firms set beside it (marts.economics)."""
+    """The per-server model (pipeline/economics/) and the firms set beside it (marts.economics)."""
 
     source: str  # where the assumptions come from
     described: str  # the assumptions in one line
-    result: Any  # economics.Result: the P&L by year, methods, requirements, payback, IRR, NPV, sensitivity grid
+    result: Any  # economics.pnl.Result: the P&L by year, methods, requirements, payback, IRR, NPV, sensitivity grid
     firms: Table  # current members with a compute gross margin at the period
-    net_needed: Any = None  # economics.Solved: the flat utilisation for the report's net benchmark over the term
+    net_needed: Any = None  # economics.pnl.Solved: the flat utilisation for the report's net benchmark over the term
 
 
 # The thresholds enter as parameters $gross and $net; marts.benchmark used the warehouse's seeds with the same macros.
@@ -210,7 +210,7 @@ PANEL_COUNTS_SQL = """
 
 
 # With the warehouse's model the firms' columns are read as marts.economics has them. With another assumptions file
-# (`--economics FILE`) the model columns are that file's (pipeline/economics.py) and the implied utilisation is
+# (`--economics FILE`) the model columns are that file's (pipeline/economics/) and the implied utilisation is
 # solved by the same `implied_utilization` macro marts.economics uses, with that file's sums ($d_*, $f_*, $r_*, $v_*).
 ECONOMICS_SQL = """
     select *, implied_utilization_note(implied_utilization_term, implied_utilization_year1) as implied_utilization_note
@@ -304,27 +304,30 @@ def _gather(con, as_of: date | None, gross: float | None, net: float | None) -> 
 
 
 def _economics(con, period: date, config: Path | None, net_benchmark: float) -> EconomicsView:
-    from pipeline.economics import model as economics
+    from pipeline.economics.assumptions import DEFAULTS_FILE, load_assumptions
+    from pipeline.economics.model import run
+    from pipeline.economics.solver import required_utilization, solve_rows
+    from pipeline.economics.tables import describe
 
-    assumptions = economics.load_assumptions(config)  # the defaults, or a user file checked like `leasewatch economics`
-    result = economics.run(assumptions)
+    assumptions = load_assumptions(config)  # the defaults, or a user file checked like `leasewatch economics`
+    result = run(assumptions)
     if config is None:
         built = con.execute("select description from seeds.economics_description").fetchone()[0]
-        source = f"defaults, {economics.DEFAULTS_FILE.relative_to(economics.DEFAULTS_FILE.parents[2])}"
+        source = f"defaults, {DEFAULTS_FILE.relative_to(DEFAULTS_FILE.parents[2])}"
         sql, params = ECONOMICS_SQL.format(columns=ECONOMICS_WAREHOUSE_COLUMNS), {"period": period}
-        if built != economics.describe(assumptions):
+        if built != describe(assumptions):
             source += " (changed since the warehouse was built: firms' columns use the build's, rebuild to align)"
     else:
-        built, source = economics.describe(assumptions), f"--economics {config}"
+        built, source = describe(assumptions), f"--economics {config}"
         params = {"period": period, "model_gross_margin_term": result.total.gross_margin}
-        for row in economics.solve_rows(assumptions):
+        for row in solve_rows(assumptions):
             b = row["basis"]
             params.update({f"d_{b}": row["depreciation"], f"f_{b}": row["opex_fixed"],
                            f"r_{b}": row["revenue_at_full"], f"v_{b}": row["opex_variable_at_full"]})
         sql = ECONOMICS_SQL.format(columns=ECONOMICS_FILE_COLUMNS)
     cursor = con.execute(sql, params)
     firms = Table([d[0] for d in cursor.description], cursor.fetchall())
-    net_needed = economics.required_utilization(assumptions, "net", net_benchmark, "term")
+    net_needed = required_utilization(assumptions, "net", net_benchmark, "term")
     return EconomicsView(source=source, described=built, result=result, firms=firms, net_needed=net_needed)
 
 
