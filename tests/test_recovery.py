@@ -23,7 +23,8 @@ from pipeline.cli import app
 from pipeline.config import PROJECT_ROOT
 from pipeline.errors import StorageError
 from pipeline.runtime.runlog import RunLog
-from pipeline.raw.store import QUARANTINE, RawStore
+from pipeline.raw.quarantine import QUARANTINE
+from pipeline.raw.store import RawStore
 from pipeline.ops.refresh import refresh
 from tests.ops_worker import STOP_AT_WRITE, copy_built, fixture_ingest, paths_under
 

@@ -35,15 +35,7 @@ def economics(
     """
     from pipeline.economics import model as core
 
-    typer.echo(
-        core.report(
-            config,
-            output.value,
-            capex=capex,
-            rent_per_month=rent,
-            utilization=utilization,
-            depreciation_life_years=life,
-            depreciation_method=method,
-            discount_rate=rate,
-        )
-    )
+    # each option given replaces one assumption of the file (or of the defaults); None keeps it
+    overrides = {"capex": capex, "rent_per_month": rent, "utilization": utilization, "depreciation_life_years": life,
+                 "depreciation_method": method, "discount_rate": rate}
+    typer.echo(core.report(config, output.value, **overrides))

@@ -41,6 +41,8 @@ def build(
     typer.echo("  " + ", ".join(f"{k} {v:,}" for k, v in marts.items()))
 
 
+# Typer reads each command's options from its signature, so commands taking a path or SQL plus a --format option
+# share a shape (`duplicates` reports query and export); the signature is the declaration and stays spelled out.
 @command()
 def query(
     ctx: typer.Context,

@@ -18,71 +18,26 @@ skips it and an incremental ingest sees the request as never fetched.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import queue
-import re
-import threading
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from pipeline.errors import StorageError
+from pipeline.raw import quarantine
+from pipeline.raw.files import append_line, content_hash, fsync_file, process_alive, readable, table_hash, to_arrow
+from pipeline.raw.quarantine import Problem
+from pipeline.raw.record import RawRecord, request_key
+from pipeline.raw.writer import Writer
 
 if TYPE_CHECKING:
     import pandas as pd
 
 MANIFEST = "manifest.jsonl"
-QUARANTINE = "quarantine"
-QUARANTINE_LOG = "quarantine.jsonl"
-CHECKED = "checked.jsonl"
 _METADATA_KEY = b"leasewatch"
-
-
-@dataclass(frozen=True)
-class RawRecord:
-    """One fetch: what was asked, when, and which stored payload answered it."""
-
-    source: str
-    function: str
-    args: dict
-    fetched_at: str  # ISO timestamp, second precision
-    source_version: str
-    sha256: str
-    path: str  # relative to the raw root
-    rows: int
-    columns: int
-    new: bool  # False when the payload equals one stored before for this key
-    is_sample: bool
-    flags: tuple = ()  # what the fetch noticed about the payload, e.g. a truncated statement history
-
-    @property
-    def key(self) -> str:
-        return request_key(self.function, self.args)
-
-
-def request_key(function: str, args: dict) -> str:
-    """A stable, filesystem-safe slug for (function, args): `symbol=SZ300442,adjust=hfq`."""
-    parts = [f"{k}={args[k]}" for k in sorted(args)]
-    slug = ",".join(parts) or "noargs"
-    return f"{function}/{re.sub(r'[^0-9A-Za-z=,._-]', '_', slug)}"
-
-
-def content_hash(frame: "pd.DataFrame") -> str:
-    """Hash of the frame's column names, types and values (its Arrow IPC serialisation)."""
-    return _table_hash(_to_arrow(frame))
-
-
-def _table_hash(table) -> str:
-    import pyarrow as pa
-
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema.remove_metadata()) as writer:
-        writer.write_table(table.replace_schema_metadata(None))
-    return hashlib.sha256(sink.getvalue()).hexdigest()
 
 
 class RawStore:
@@ -91,7 +46,7 @@ class RawStore:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._latest: dict[tuple[str, str], RawRecord] | None = None  # (source, key) -> newest fetch
-        self._writer: _Writer | None = None  # set inside deferred_writes()
+        self._writer: Writer | None = None  # set inside deferred_writes()
         self.damaged_lines: list[int] = []  # manifest lines records() could not read (torn by a kill)
 
     @property
@@ -113,13 +68,13 @@ class RawStore:
         """Store a fetched frame (once per distinct content) and record the fetch in the manifest."""
         import pyarrow.parquet as pq
 
-        table = _to_arrow(frame)
-        sha = _table_hash(table)
+        table = to_arrow(frame)
+        sha = table_hash(table)
         key = request_key(function, args)
         relative = Path(source) / key / f"{sha[:16]}.parquet"
         target = self.root / relative
         previous = self._latest_of(source, key)
-        seen_before = target.exists() and self._readable(target)
+        seen_before = target.exists() and readable(target)
         record = RawRecord(
             source=source,
             function=function,
@@ -142,9 +97,9 @@ class RawStore:
                     stored = table.replace_schema_metadata({**(table.schema.metadata or {}), _METADATA_KEY: provenance})
                     tmp = target.with_suffix(f".tmp{os.getpid()}")
                     pq.write_table(stored, tmp)
-                    _fsync_file(tmp)
+                    fsync_file(tmp)
                     os.replace(tmp, target)
-                    self._note_checked(record.path, sha)
+                    quarantine.note_checked(self.root, record.path, sha)
                 self._append_manifest(record)
             except OSError as exc:
                 raise self._storage_error(exc) from exc
@@ -176,7 +131,7 @@ class RawStore:
         if self._writer is not None:
             yield self
             return
-        self._writer = _Writer()
+        self._writer = Writer()
         try:
             yield self
         except BaseException:
@@ -205,7 +160,7 @@ class RawStore:
         self.flush()
         if not self.manifest_path.exists():
             return []
-        hidden = self._quarantined_missing()
+        hidden = quarantine.hidden(self.root)
         out = []
         self.damaged_lines = []
         with self.manifest_path.open(encoding="utf-8") as fh:
@@ -251,12 +206,12 @@ class RawStore:
 
         return pq.read_table(self.path_of(record)).to_pandas()
 
-    def verify(self, *, full: bool = False) -> list["Problem"]:
+    def verify(self, *, full: bool = False) -> list[Problem]:
         """Check each stored payload against the hash it was stored under; quarantine the bad ones.
 
         A payload is re-read and re-hashed when its size or modification time differs from when it was written
         or last verified (always, with `full`), so a routine check costs one stat per file."""
-        checked = self._checked()
+        checked = quarantine.checked(self.root)
         problems = []
         for record in {r.path: r for r in self.records()}.values():
             path = self.path_of(record)
@@ -275,7 +230,7 @@ class RawStore:
             if sha != record.sha256:
                 problems.append(self._quarantine(record, "hash mismatch"))
             else:
-                self._note_checked(record.path, sha)
+                quarantine.note_checked(self.root, record.path, sha)
         if problems:
             self._latest = None
         return problems
@@ -286,204 +241,20 @@ class RawStore:
         removed = []
         for tmp in self.root.rglob("*.tmp*"):
             pid = tmp.suffix[len(".tmp"):]
-            if tmp.is_file() and pid.isdigit() and not _process_alive(int(pid)):
+            if tmp.is_file() and pid.isdigit() and not process_alive(int(pid)):
                 tmp.unlink(missing_ok=True)
                 removed.append(tmp)
         return removed
 
     def quarantined(self) -> list[dict]:
         """Every quarantine event, oldest first: path, sha256, reason, function, args, at."""
-        log = self.root / QUARANTINE / QUARANTINE_LOG
-        if not log.exists():
-            return []
-        return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return quarantine.events(self.root)
 
-    def _quarantine(self, record: RawRecord, reason: str) -> "Problem":
-        stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
-        source = self.path_of(record)
-        event = {
-            "path": record.path,
-            "sha256": record.sha256,
-            "reason": reason,
-            "function": record.function,
-            "args": record.args,
-            "at": datetime.now().replace(microsecond=0).isoformat(),
-        }
-        try:
-            folder = self.root / QUARANTINE
-            folder.mkdir(parents=True, exist_ok=True)
-            if source.exists():
-                moved = folder / f"{record.path}.{stamp}"
-                moved.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source, moved)
-            _append_line(folder / QUARANTINE_LOG, json.dumps(event, ensure_ascii=False))
-        except OSError as exc:
-            raise StorageError(
-                f"cannot quarantine the corrupt raw file {source}: {exc.strerror or exc}",
-                "fix the permissions of the data directory, then rerun",
-            ) from exc
-        return Problem(record.path, reason, record.function, dict(record.args))
-
-    def _quarantined_missing(self) -> set[str]:
-        log = self.root / QUARANTINE / QUARANTINE_LOG
-        if not log.exists():
-            return set()
-        return {e["path"] for e in self.quarantined() if not (self.root / e["path"]).exists()}
-
-    def _checked(self) -> dict[str, list[int]]:
-        path = self.root / CHECKED
-        if not path.exists():
-            return {}
-        out = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-                out[entry["path"]] = [entry["size"], entry["mtime_ns"]]
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue  # a torn line from an interrupted append: that file is simply verified again
-        return out
-
-    def _note_checked(self, relative: str, sha: str) -> None:
-        stat = (self.root / relative).stat()
-        entry = {"path": relative, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha}
-        _append_line(self.root / CHECKED, json.dumps(entry))
-
-    @staticmethod
-    def _readable(path: Path) -> bool:
-        import pyarrow.parquet as pq
-
-        try:
-            pq.read_metadata(path)
-            return True
-        except Exception:
-            return False
+    def _quarantine(self, record: RawRecord, reason: str) -> Problem:
+        return quarantine.quarantine(self.root, record, self.path_of(record), reason)
 
     def _append_manifest(self, record: RawRecord) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        _append_line(self.manifest_path, json.dumps(asdict(record), ensure_ascii=False))
+        append_line(self.manifest_path, json.dumps(asdict(record), ensure_ascii=False))
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A stored payload that failed verification and was quarantined."""
-
-    path: str
-    reason: str  # "missing", "unreadable (…)" or "hash mismatch"
-    function: str
-    args: dict
-
-    def describe(self) -> str:
-        return f"{self.function}({', '.join(f'{k}={v}' for k, v in sorted(self.args.items()))}): {self.reason}"
-
-
-class _Writer:
-    """One background thread running the stores' deferred writes in submission order. The queue is short, so
-    frames waiting to be written never hold much memory and a reader never waits long."""
-
-    def __init__(self, depth: int = 8):
-        self._jobs: queue.Queue = queue.Queue(maxsize=depth)
-        self._error: BaseException | None = None
-        self._pending: dict[str, int] = {}  # payload path → writes of it not yet done
-        self._done = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="raw-writer", daemon=True)
-        self._thread.start()
-
-    def submit(self, path: str, job: Callable[[], None]) -> None:
-        self._raise()
-        with self._done:
-            self._pending[path] = self._pending.get(path, 0) + 1
-        self._jobs.put((path, job))
-
-    def wait(self) -> None:
-        self._jobs.join()
-        self._raise()
-
-    def wait_for(self, path: str) -> None:
-        with self._done:
-            self._done.wait_for(lambda: not self._pending.get(path))
-        self._raise()
-
-    def close(self, *, raise_errors: bool) -> None:
-        self._jobs.join()
-        self._jobs.put(None)
-        self._thread.join()
-        if raise_errors:
-            self._raise()
-
-    def _raise(self) -> None:
-        if self._error is not None:  # stays set: every later put fails too, as it would writing synchronously
-            raise self._error
-
-    def _run(self) -> None:
-        while True:
-            item = self._jobs.get()
-            try:
-                if item is None:
-                    return
-                if self._error is None:  # after a failure, later writes are dropped: the manifest stays in order
-                    item[1]()
-            except BaseException as exc:  # handed to the submitting thread
-                self._error = exc
-            finally:
-                if item is not None:
-                    with self._done:
-                        self._pending[item[0]] -= 1
-                        self._done.notify_all()
-                self._jobs.task_done()
-
-
-def _append_line(path: Path, line: str) -> None:
-    """Append one line and fsync. A line torn by a kill mid-append is closed first, so it never swallows this one."""
-    with path.open("a+b") as fh:
-        fh.seek(0, os.SEEK_END)
-        torn = False
-        if fh.tell():
-            fh.seek(-1, os.SEEK_END)
-            torn = fh.read(1) != b"\n"
-        fh.write((("\n" if torn else "") + line + "\n").encode("utf-8"))
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
-
-
-def _to_arrow(frame: "pd.DataFrame"):
-    """Arrow table of the frame as fetched, converted one block per dtype (much faster than pyarrow's pandas
-    path on EastMoney's 300-column statements). An object column mixing types (stock_individual_info_em's `value`:
-    numbers and text) cannot be typed by Arrow, so only such a column is stored as text, None kept; the
-    Parquet metadata names the columns this happened to."""
-    import numpy as np
-    import pyarrow as pa
-
-    # Per-column access on a wide pandas frame costs more than the conversion itself.
-    groups: dict[object, list[int]] = {}
-    for position, dtype in enumerate(frame.dtypes):
-        numeric = isinstance(dtype, np.dtype) and dtype.kind in "fiub"
-        groups.setdefault(dtype if numeric else object, []).append(position)
-    arrays: list = [None] * frame.shape[1]
-    mixed = []
-    for dtype, positions in groups.items():
-        block = np.ascontiguousarray(frame.iloc[:, positions].to_numpy(dtype=dtype).T)
-        for values, position in zip(block, positions):
-            try:
-                arrays[position] = pa.array(values, from_pandas=True)
-            except (pa.ArrowTypeError, pa.ArrowInvalid):
-                arrays[position] = pa.array([None if v is None else str(v) for v in values], type=pa.string())
-                mixed.append(str(frame.columns[position]))
-    table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
-    if mixed:
-        table = table.replace_schema_metadata({b"stringified_columns": json.dumps(mixed, ensure_ascii=False).encode()})
-    return table
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())

@@ -7,9 +7,12 @@ names, details) is always written as a string cell, never as a formula.
 
 from __future__ import annotations
 
+import csv
 from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
+from pathlib import Path
 from typing import Any, Iterable
 
 from pipeline import periods
@@ -47,6 +50,25 @@ class Col:
     header: str  # "中文\nEnglish (unit)"
     kind: str  # code, upstream, text, yi, yi4, pct, pp, int, date, datetime, flag, status, period
     width: float
+
+
+COLUMNS_FILE = Path(__file__).with_name("columns.csv")
+
+
+@cache
+def _catalogue() -> dict[str, tuple[Col, ...]]:
+    tables: dict[str, list[Col]] = {}
+    with open(COLUMNS_FILE, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            width = float(row["width"])
+            tables.setdefault(row["table"], []).append(
+                Col(row["key"], f"{row['header_zh']}\n{row['header_en']}", row["kind"], int(width) if width.is_integer() else width))
+    return {name: tuple(cols) for name, cols in tables.items()}
+
+
+def columns(table: str) -> list[Col]:
+    """A sheet's columns in order, from columns.csv: one bilingual header, value kind and width per row."""
+    return list(_catalogue()[table])
 
 
 class Book:

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from pipeline.reports.excel.book import Book, Col, column
+from pipeline.reports.excel.book import Book, column, columns
 from pipeline.reports.excel.rules import above, against
 
 
-BRIDGE_COLS = [
-    Col("code", "代码\nCode", "code", 9),
-    Col("name", "名称\nName", "upstream", 16),
-    Col("status", "状态\nStatus", "status", 20),
-    Col("gross_margin_ttm", "毛利率\nGross margin", "pct", 10),
-    Col("selling_to_revenue_ttm", "− 销售费用\n− Selling", "pct", 10),
-    Col("admin_to_revenue_ttm", "− 管理费用\n− Admin", "pct", 10),
-    Col("rd_to_revenue_ttm", "− 研发费用\n− R&D", "pct", 10),
-    Col("finance_to_revenue_ttm", "− 财务费用\n− Finance (net)", "pct", 10),
-    Col("impairment_to_revenue_ttm", "− 减值损失\n− Impairment", "pct", 10),
-    Col("tax_to_revenue_ttm", "− 所得税\n− Income tax", "pct", 10),
-    Col("other_to_revenue_ttm", "− 其他\n− Other (residual)", "pct", 10),
-    Col("net_margin_ttm", "= 净利率\n= Net margin", "pct", 10),
-    Col("gross_to_net_ttm", "毛利率−净利率\nGross → net, total", "pct", 12),
-]
+BRIDGE_COLS = columns("bridge")
 
 
 def bridge(book: Book, ws) -> None:

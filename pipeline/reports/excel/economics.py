@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from pipeline.reports.excel.book import Book, Col, column
+from pipeline.reports.excel.book import Book, column, columns
 from pipeline.reports.excel.rules import against, burden, diverging
 
 
-ECONOMICS_FIRM_COLS = [
-    Col("code", "代码\nCode", "code", 9),
-    Col("name", "名称\nName", "upstream", 16),
-    Col("compute_share_ttm", "算力收入占比\nCompute share", "pct", 11),
-    Col("compute_gross_margin_ttm", "算力毛利率\nCompute gross margin", "pct", 12),
-    Col("model_gross_margin_term", "模型毛利率\nModel gross (term)", "pct", 12),
-    Col("compute_gross_gap_to_model_pp", "差距\nGap to model", "pp", 11),
-    Col("implied_utilization_term", "隐含利用率\nImplied utilisation (term)", "pct", 13),
-    Col("implied_utilization_year1", "隐含利用率(首年)\nImplied utilisation (year 1)", "pct", 13),
-    Col("da_to_revenue_ttm", "折旧/收入\nD&A / revenue (firm)", "pct", 12),
-    Col("interest_to_revenue_ttm", "利息/收入\nInterest / revenue (firm)", "pct", 12),
-    Col("net_margin_ttm", "净利率\nNet margin (firm)", "pct", 11),
-    Col("implied_utilization_note", "说明\nNote", "text", 60),
-]
+ECONOMICS_FIRM_COLS = columns("economics_firm")
 
 
 def economics(book: Book, ws) -> None:

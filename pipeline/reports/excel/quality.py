@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from pipeline.reports.excel.book import Book, Col
+from pipeline.reports.excel.book import Book, columns
 
 
-QUALITY_COLS = [
-    Col("check_name", "检查\nCheck", "text", 22),
-    Col("code", "代码\nCode", "code", 9),
-    Col("name", "名称\nName", "upstream", 16),
-    Col("period_end", "期末\nPeriod end", "date", 11),
-    Col("detail", "说明\nDetail", "upstream", 70),
-]
+QUALITY_COLS = columns("quality")
 
 
 def quality(book: Book, ws) -> None:

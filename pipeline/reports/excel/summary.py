@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 from pipeline.reports.definitions import STATUS_COLOURS, STATUS_LABELS, STATUS_ORDER
-from pipeline.reports.excel.book import HEADER_ROW, NAVY, Book, Col, column
+from pipeline.reports.excel.book import HEADER_ROW, NAVY, Book, column, columns
 from pipeline.reports.excel.rules import against, burden, diverging, flagged
 from pipeline.reports.rank import both_ends
 GAP_CHART_EACH_END = 20  # the gap ranking shows all firms up to 2 × this, else the top and bottom this many
 
-SUMMARY_COLS = [
-    Col("code", "代码\nCode", "code", 9),
-    Col("name", "名称\nName", "upstream", 16),
-    Col("status", "状态\nStatus", "status", 20),
-    Col("revenue_ttm", "营业收入\nRevenue TTM (亿元)", "yi", 12),
-    Col("revenue_yoy_ttm", "营收同比\nRevenue YoY", "pct", 10),
-    Col("net_profit_ttm", "净利润\nNet profit TTM (亿元)", "yi", 12),
-    Col("net_profit_yoy_ttm", "净利同比\nProfit YoY", "pct", 10),
-    Col("net_profit_change_ttm", "扭亏/转亏\nSign change", "text", 9),
-    Col("gross_margin_ttm", "毛利率\nGross margin", "pct", 10),
-    Col("gross_gap_pp", "毛利率差距\nGross gap (pp)", "pp", 11),
-    Col("net_margin_ttm", "净利率\nNet margin", "pct", 10),
-    Col("net_gap_pp", "净利率差距\nNet gap (pp)", "pp", 11),
-    Col("da_to_revenue_ttm", "折旧摊销/收入\nD&A / revenue", "pct", 12),
-    Col("da_is_carried", "折旧沿用\nD&A carried", "flag", 9),
-    Col("interest_to_revenue_ttm", "利息/收入\nInterest / revenue", "pct", 11),
-    Col("compute_share_ttm", "算力收入占比\nCompute share", "pct", 11),
-    Col("compute_gross_margin_ttm", "算力毛利率\nCompute gross margin", "pct", 11),
-    Col("revenue_up_profit_down", "增收不增利\nRevenue up, profit not", "flag", 11),
-]
+SUMMARY_COLS = columns("summary")
 
 
 def summary(book: Book, ws) -> tuple[int, int]:

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from pipeline.reports.excel.book import HEADER_ROW, Book, Col
+from pipeline.reports.excel.book import HEADER_ROW, Book, Col, columns
 from pipeline.reports.excel.rules import flagged
 
 
-UNIVERSE_COLS = [
-    Col("code", "代码\nCode", "code", 9),
-    Col("name", "名称\nName", "upstream", 16),
-    Col("exchange", "交易所\nExchange", "code", 8),
-    Col("board", "板块\nBoard", "upstream", 10),
-    Col("membership_source", "来源\nMembership source", "upstream", 24),
-    Col("industry", "行业\nIndustry", "upstream", 14),
-    Col("list_date", "上市日期\nListed", "date", 11),
-    Col("first_seen", "首次纳入\nFirst seen", "date", 11),
-    Col("last_seen", "最近纳入\nLast seen", "date", 11),
-    Col("is_current", "当前成分\nCurrent", "flag", 8),
-]
+UNIVERSE_COLS = columns("universe")
 
 
-CHANGE_COLS = [
-    Col("snapshot_at", "快照时间\nSnapshot", "datetime", 16),
-    Col("change", "变动\nChange", "text", 8),
-    Col("code", "代码\nCode", "code", 9),
-    Col("name", "名称\nName", "upstream", 16),
-    Col("board", "板块\nBoard", "upstream", 10),
-    Col("previous_size", "原成分数\nPrevious size", "int", 9),
-    Col("change_share", "变动比例\nChange share", "pct", 9),
-    Col("needs_review", "需复核\nNeeds review (>10 %)", "flag", 10),
-]
+CHANGE_COLS = columns("change")
 
 
 def universe(book: Book, ws) -> None:

@@ -89,11 +89,12 @@ _restated, _restatement_cents, _statement_frame, _zygc_frame = is_restated, rest
 
 
 def fingerprint() -> str:
-    """SHA-256 of this generator's source: a raw layer made by another version of it is another sample."""
+    """SHA-256 of this generator's source and data files: a raw layer made by another version is another sample."""
     import hashlib
     from pathlib import Path
 
     digest = hashlib.sha256()
-    for module in sorted(Path(__file__).parent.glob("*.py")):
+    folder = Path(__file__).parent
+    for module in sorted([*folder.glob("*.py"), *folder.glob("*.csv"), *folder.glob("*.json")]):
         digest.update(module.name.encode() + b"\0" + module.read_bytes())
     return digest.hexdigest()

@@ -85,17 +85,12 @@ def simulate(seed: int, i: int) -> Firm:
     gpu_cip = np.zeros(Q)
     gpu_prepaid = np.zeros(Q)  # paid ahead for GPUs, in OTHER_NONCURRENT_ASSET
     gpu_in_service = np.zeros(Q)
-    gpu_dep = np.zeros(Q)
-    finlease = np.zeros(Q)
+    gpu_dep, finlease = np.zeros((2, Q))
     loan_tranches: list[tuple[int, float, int]] = []
     lease_tranches: list[tuple[int, float, int]] = []
     lp_tranches: list[tuple[int, float, int]] = []
     lpe_tranches: list[tuple[int, float, int]] = []
-    slb_cash = np.zeros(Q)
-    placement_amount = np.zeros(Q)
-    bond_issue = np.zeros(Q)
-    goodwill_buy = np.zeros(Q)
-    goodwill_impair = np.zeros(Q)
+    slb_cash, placement_amount, bond_issue, goodwill_buy, goodwill_impair = np.zeros((5, Q))
     s0 = None
     unit = 0.0
     r_loan = uni(0.04, 0.065)
@@ -377,14 +372,7 @@ def simulate(seed: int, i: int) -> Firm:
 
     # Quarter by quarter: interest on the opening short-term debt and cash, tax, dividends, and a revolving
     # short-term loan that keeps cash above a floor (this is where losses and GPU capex show up as debt).
-    ie = np.zeros(Q)
-    ii = np.zeros(Q)
-    tax = np.zeros(Q)
-    parent = np.zeros(Q)
-    dividend = np.zeros(Q)
-    dps_paid = np.zeros(Q)
-    short = np.zeros(Q)
-    dta_loss = np.zeros(Q)
+    ie, ii, tax, parent, dividend, dps_paid, short, dta_loss = np.zeros((8, Q))
     equity = equity0
     cash_prev, short_prev, revolver, dta = cash0, short_base[0], 0.0, 0.0
     pending: dict[int, float] = {}
