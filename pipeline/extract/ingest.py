@@ -21,6 +21,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Callable
 
 from pipeline import codes, sources
+from pipeline.config import SAMPLE_FIRMS, SAMPLE_YEARS
 from pipeline.errors import EmptyResultError, LeasewatchError, SchemaDriftError, SourceBlockedError, UsageError
 from pipeline.extract.common import call, fetch, keep, refuse_sample_mix
 from pipeline.extract.plan import (
@@ -135,8 +136,8 @@ def ingest_board(
 def ingest_sample(
     store: RawStore,
     *,
-    firms: int = 108,
-    years: int = 6,
+    firms: int = SAMPLE_FIRMS,
+    years: int = SAMPLE_YEARS,
     on_progress: Callable[[int, int, str], None] | None = None,
 ) -> IngestReport:
     """Replay the embedded sample as its two vintages, so restatements and membership changes arrive as they
