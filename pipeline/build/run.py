@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from pipeline import sources
 from pipeline.build.publish import (
     BUILDING_PREFIX,
     GENERATION,
@@ -161,6 +162,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
             f"{len(store.damaged_lines)} unreadable line(s) in {store.manifest_path} (line {store.damaged_lines[0]} …), "
             "left by an interrupted write; their fetches are not used and will be repeated"
         )
+    warnings += absent_inputs(records)
     for warning in warnings:
         step(f"warning: {warning}")
     step("normalising raw frames")
@@ -207,6 +209,31 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     result.warnings = warnings
     result.seconds = time.perf_counter() - started
     return result
+
+
+# What each input feeds, for the warning when the raw layer holds none of it (a first ingest cut short, a source
+# that never answered): the build goes on and those columns are NULL, never zero.
+INPUTS = {
+    sources.INCOME: "the income statement (revenue, margins, D&A, interest)",
+    sources.BALANCE: "the balance sheet (assets, debt, cash)",
+    sources.CASHFLOW: "the cash-flow statement (D&A, capex, operating cash flow)",
+    sources.SEGMENTS: "主营构成 (the compute segment)",
+    sources.PRICES: "daily prices (valuation)",
+    sources.SHARE_INFO: "share counts and industry (valuation)",
+}
+
+
+def absent_inputs(records: list) -> list[str]:
+    """A warning for each input the raw layer holds no fetch of."""
+    present = {r.function for r in records}
+    if sources.PRICE_SNAPSHOT in present:
+        present.add(sources.PRICES)
+    warnings = [f"the raw layer holds no {function} at all: {what} stays empty (NULL) in every mart until it is "
+                "ingested (leasewatch ingest)" for function, what in INPUTS.items() if function not in present]
+    if not present & {sources.BOARD_CONS, sources.UNIVERSE_IMPORT}:
+        warnings.append("the raw layer holds no membership snapshot: no firm is a current member, so reports have "
+                        "nothing to show (leasewatch universe sync, or universe import FILE)")
+    return warnings
 
 
 def _duckdb_settings(folder: Path) -> dict:

@@ -127,6 +127,21 @@ def latest_period(con) -> date | None:
     return con.execute("select max(period_end) from marts.fundamentals where not report_missing").fetchone()[0]
 
 
+def no_reports(con) -> UsageError:
+    """Why a warehouse has no report to show, as the error to raise: no member at all, or members without a single
+    income statement (what a first ingest cut short, or a source that never answered, leaves)."""
+    members = con.execute("select count(*) from marts.universe where is_current").fetchone()[0]
+    if not members:
+        return UsageError(
+            "the universe is empty: the warehouse has no current member (no membership snapshot in the raw layer)",
+            "record one: leasewatch universe sync (EastMoney board) or leasewatch universe import FILE, then ingest and build",
+        )
+    return UsageError(
+        f"none of the {members} current members has an income statement in the warehouse",
+        "fetch them: leasewatch ingest, then leasewatch build (leasewatch demo for the sample)",
+    )
+
+
 def build_info(con) -> dict:
     row = con.execute("select * from ops.build_info").fetchone()
     names = [d[0] for d in con.description]

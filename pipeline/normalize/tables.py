@@ -227,8 +227,9 @@ def per_file_columns(table: str, records: list[RawRecord], last_seen: dict[str, 
             "source_version": [r.source_version for r in records],
             "is_sample": [r.is_sample for r in records],
         },
-        schema_overrides={"adjust": pl.String, "source": pl.String, "raw_sha": pl.String, "source_version": pl.String,
-                          "is_sample": pl.Boolean},
+        # typed even with no payload at all (a statement never fetched, as after a first ingest cut short)
+        schema_overrides={"adjust": pl.String, "source": pl.String, "fetched_at": pl.String, "last_seen_at": pl.String,
+                          "raw_sha": pl.String, "source_version": pl.String, "is_sample": pl.Boolean},
     )
     return frame.with_columns(pl.col("fetched_at", "last_seen_at").str.to_datetime("%Y-%m-%dT%H:%M:%S"))
 

@@ -18,7 +18,7 @@ from pipeline import periods
 from pipeline.build.run import data_test_names
 from pipeline.config import Paths
 from pipeline.errors import LeasewatchError, UsageError
-from pipeline.build.warehouse import build_info, connect, latest_period
+from pipeline.build.warehouse import build_info, connect, latest_period, no_reports
 
 SEGMENT_YEARS = 2  # the Segments sheet covers this many years up to the report period
 
@@ -260,7 +260,7 @@ def _gather(con, as_of: date | None, gross: float | None, net: float | None) -> 
         "select min(period_end), max(period_end) from marts.benchmark where not report_missing and is_current_member"
     ).fetchone()
     if period is None or first is None:
-        raise UsageError("the warehouse holds no reports", "ingest data, then build: leasewatch demo")
+        raise no_reports(con)
     has_data = con.execute(
         "select count(*) from marts.benchmark where period_end = ? and is_current_member and not report_missing",
         [period],

@@ -8,7 +8,7 @@ from pipeline import display, periods
 from pipeline.config import Paths
 from pipeline.errors import UsageError
 from pipeline.reports.definitions import STATUS_ORDER
-from pipeline.build.warehouse import build_info, connect, latest_period
+from pipeline.build.warehouse import build_info, connect, latest_period, no_reports
 
 
 def benchmark_summary(paths: Paths, period: date | None = None, *, top: int = 5) -> str:
@@ -17,7 +17,7 @@ def benchmark_summary(paths: Paths, period: date | None = None, *, top: int = 5)
         info = build_info(con)
         period = period or latest_period(con)
         if period is None:
-            raise UsageError("the warehouse holds no reports", "ingest data, then build")
+            raise no_reports(con)
         members = "where b.period_end = ? and b.is_current_member"
         counts = dict(con.execute(f"select status, count(*) from marts.benchmark b {members} group by 1", [period]).fetchall())
         total = sum(counts.values())
@@ -102,6 +102,11 @@ def firm_panel(paths: Paths, code: str, *, quarters: int = 12) -> str:
             """,
             [code, quarters],
         ).fetchall()
+    if not rows and found:
+        raise UsageError(
+            f"{code} {found[0]} is in the universe but has no income statement in the warehouse",
+            "fetch it: leasewatch ingest, then leasewatch build; a firm EastMoney has no statement for stays empty",
+        )
     if not rows:
         raise UsageError(f"no firm {code} in the warehouse", "list firms with: leasewatch query \"select code, name from marts.universe\"")
     name = rows[0][-1]

@@ -199,18 +199,22 @@ class Book:
         self.append(ws, [])
         self.append(ws, [self.cell(ws, title, font=self.font_section)])
 
-    def table_sheet(self, ws, title: str, subtitle: str, cols: list[Col], records: list[dict], *, freeze_cols: int = 2) -> tuple[int, int]:
-        """A titled table with frozen header row and first columns, and an autofilter. Returns (first, last) data rows."""
+    def table_sheet(self, ws, title: str, subtitle: str, cols: list[Col], records: list[dict], *, freeze_cols: int = 2,
+                    empty: str = "no rows for this period") -> tuple[int, int]:
+        """A titled table with frozen header row and first columns, and an autofilter. Returns (first, last) data rows
+        (last < first when there are none: a row then says so, `empty` giving why)."""
         from openpyxl.utils import get_column_letter
 
         self.heading(ws, title, subtitle, [c.width for c in cols], freeze=f"{get_column_letter(freeze_cols + 1)}{HEADER_ROW + 1}")
         ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-        header_row, last = self.table(ws, cols, records)
+        header_row, last = self.table(ws, cols, records, empty=empty)
         return header_row + 1, last
 
-    def table(self, ws, cols: list[Col], records: list[dict], *, tall_header: bool = True) -> tuple[int, int]:
+    def table(self, ws, cols: list[Col], records: list[dict], *, tall_header: bool = True,
+              empty: str = "no rows for this period") -> tuple[int, int]:
         """A label row of the columns' headers (36 pt tall unless `tall_header` is False), one row per record, and an
-        autofilter over them. Returns (header row, last data row)."""
+        autofilter over them; with no records, one row saying so (`empty`: why). Returns (header row, last data
+        row); with no records last = header row, so `cells` gives no range to format."""
         from openpyxl.utils import get_column_letter
 
         if tall_header:
@@ -218,9 +222,17 @@ class Book:
         header_row = self.label_row(ws, [c.header for c in cols])
         for record in records:
             self.append(ws, [self.record_cell(ws, c, record) for c in cols])
-        last = header_row + max(len(records), 1)
+        if not records:
+            self.nothing(ws, empty)
+            ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(cols))}{header_row + 1}"
+            return header_row, header_row
+        last = header_row + len(records)
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(cols))}{last}"
         return header_row, last
+
+    def nothing(self, ws, why: str) -> int:
+        """A row saying, in place of a table's rows, that there is nothing to show and why."""
+        return self.append(ws, [self.cell(ws, f"没有数据 Nothing to show: {why}", font=self.font_subtitle)])
 
     def record_cell(self, ws, col: Col, record: dict):
         if col.kind == "status":
@@ -234,6 +246,13 @@ class Book:
             f"{b.gross:.0%} / net {b.net:.0%} · amounts 亿元, ratios %, gaps pp · data cut-off {self.data.info.get('data_cut_off')}"
         )
         return f"{text} · {extra}" if extra else text
+
+
+def cells(cols: list[Col], key: str, first: int, last: int, to_key: str | None = None) -> str | None:
+    """The range of `key`'s column (through `to_key`'s) from row `first` to `last`; None when there are no rows."""
+    if last < first:
+        return None
+    return f"{column(cols, key)}{first}:{column(cols, to_key or key)}{last}"
 
 
 def column(cols: list[Col], key: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.reports.excel.book import Book, column, columns
+from pipeline.reports.excel.book import Book, cells, columns
 from pipeline.reports.excel.rules import above, against
 
 
@@ -26,8 +26,10 @@ def bridge(book: Book, ws) -> None:
                       "everything below gross profit; compare each firm's total"),
         cols, records,
     )
-    col = lambda key: column(cols, key)  # noqa: E731
-    against(ws, f"{col('gross_margin_ttm')}{first + 1}:{col('gross_margin_ttm')}{last}", b.gross)
-    against(ws, f"{col('net_margin_ttm')}{first + 1}:{col('net_margin_ttm')}{last}", b.net)
+    if len(records) == 1:
+        book.nothing(ws, f"no current member has a TTM gross margin at {book.data.label} (TTM needs the four quarters "
+                         "to it; the first periods of a history have none)")
+    against(ws, cells(cols, "gross_margin_ttm", first + 1, last), b.gross)
+    against(ws, cells(cols, "net_margin_ttm", first + 1, last), b.net)
     # A firm whose costs below gross profit exceed the benchmark's room cannot reach the net benchmark at 40 % gross.
-    above(ws, f"{col('gross_to_net_ttm')}{first + 1}:{col('gross_to_net_ttm')}{last}", b.gross - b.net)
+    above(ws, cells(cols, "gross_to_net_ttm", first + 1, last), b.gross - b.net)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.reports.excel.book import Book, column, columns
+from pipeline.reports.excel.book import Book, cells, columns
 from pipeline.reports.excel.rules import against, burden, diverging
 
 
@@ -84,7 +84,8 @@ def economics(book: Book, ws) -> None:
     book.append(ws, [book.cell(ws, "D&A, interest and net margin are firm-wide (statements do not split them by "
                                    "segment); implied utilisation holds utilisation flat in the model.",
                                font=book.font_subtitle)])
-    header_row, last = book.table(ws, cols, view.firms.records())
-    col = lambda key: column(cols, key)  # noqa: E731
-    diverging(ws, f"{col('compute_gross_gap_to_model_pp')}{header_row + 1}:{col('compute_gross_gap_to_model_pp')}{last}")
-    burden(ws, f"{col('implied_utilization_term')}{header_row + 1}:{col('implied_utilization_year1')}{last}")
+    header_row, last = book.table(
+        ws, cols, view.firms.records(),
+        empty=f"no current member disclosed a compute segment with revenue and cost at {book.data.label}")
+    diverging(ws, cells(cols, "compute_gross_gap_to_model_pp", header_row + 1, last))
+    burden(ws, cells(cols, "implied_utilization_term", header_row + 1, last, "implied_utilization_year1"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.reports.excel.book import Book, column, columns
+from pipeline.reports.excel.book import Book, cells, columns
 from pipeline.reports.excel.rules import against, flagged
 
 
@@ -17,11 +17,10 @@ def quarterly(book: Book, ws) -> None:
     first, last = book.table_sheet(
         ws, "季度面板 Quarterly panel — single quarter (Q) and trailing twelve months (TTM)",
         book.subtitle("every firm in the warehouse, one row per quarter; flags mark derived, carried and missing values"),
-        cols, records, freeze_cols=3,
+        cols, records, freeze_cols=3, empty=f"no firm has a quarterly report on or before {book.data.label}",
     )
-    col = lambda key: column(cols, key)  # noqa: E731
-    against(ws, f"{col('gross_margin_ttm')}{first}:{col('gross_margin_ttm')}{last}", book.b.gross)
-    against(ws, f"{col('net_margin_ttm')}{first}:{col('net_margin_ttm')}{last}", book.b.net)
+    against(ws, cells(cols, "gross_margin_ttm", first, last), book.b.gross)
+    against(ws, cells(cols, "net_margin_ttm", first, last), book.b.net)
 
 
 SEGMENT_COLS = columns("segment")
@@ -33,5 +32,6 @@ def segments(book: Book, ws) -> None:
         ws, "主营构成 Segments — compute classification, for audit",
         book.subtitle("cumulative H1 / FY values of the last two years; tier 1 = compute proper, 2 = IDC / cloud"),
         cols, book.data.segments.records(),
+        empty=f"no firm disclosed 主营构成 (segments) in the two years to {book.data.label}",
     )
-    flagged(ws, f"{column(cols, 'is_compute')}{first}:{column(cols, 'is_compute')}{last}")
+    flagged(ws, cells(cols, "is_compute", first, last))

@@ -35,7 +35,7 @@ def quality(book: Book, ws) -> None:
         book.append(ws, [book.cell(ws, r["check_name"]), book.cell(ws, r["rows"], "int"), book.cell(ws, r["firms"], "int"),
                    None, book.cell(ws, r["meaning"], "upstream")])
     if not len(d.quality_counts):
-        book.append(ws, [book.cell(ws, "no flagged condition")])
+        book.nothing(ws, "no flagged condition")
 
     book.section(ws, "追溯调整 Restatements (marts.restatements), amounts 亿元")
     book.label_row(ws, ["Statement", "Code", "Name", "Period end", "Line", "Version", "Update date", "Previous", "Value", "Change"])
@@ -46,7 +46,7 @@ def quality(book: Book, ws) -> None:
                    book.cell(ws, r["previous_value"], "yi4"), book.cell(ws, r["value"], "yi4"),
                    book.cell(ws, r["change"], "yi4")])
     if not len(d.restatements):
-        book.append(ws, [book.cell(ws, "no restated report")])
+        book.nothing(ws, "no restated report")
 
     book.section(ws, "数据测试 Data tests (sql/tests) and the last run")
     book.label_row(ws, ["Test", "Result", None, None, "Meaning"])
@@ -59,4 +59,4 @@ def quality(book: Book, ws) -> None:
                    book.cell(ws, f"{r['command']} at {r['started_at']}: {r['detail']}", "upstream")])
 
     book.section(ws, "明细 Every flagged row")
-    book.table(ws, QUALITY_COLS, d.quality.records(), tall_header=False)
+    book.table(ws, QUALITY_COLS, d.quality.records(), tall_header=False, empty="no flagged row")

@@ -1,12 +1,17 @@
-"""Conditional formats of the workbook: against a benchmark, diverging around zero, burden shading, flags."""
+"""Conditional formats of the workbook: against a benchmark, diverging around zero, burden shading, flags.
+
+Each takes a range such as `F6:F40`, or None for a table with no rows (see book.cells): then it adds nothing.
+"""
 
 from __future__ import annotations
 
 from pipeline.reports.excel.book import AMBER_FILL, GREEN_FILL, RED_FILL
 
 
-def against(ws, ref: str, threshold: float) -> None:
+def against(ws, ref: str | None, threshold: float) -> None:
     """Green when a margin meets its benchmark, red when it falls short."""
+    if ref is None:
+        return
     from openpyxl.formatting.rule import CellIsRule
     from openpyxl.styles import Font, PatternFill
 
@@ -20,8 +25,10 @@ def against(ws, ref: str, threshold: float) -> None:
     )
 
 
-def diverging(ws, ref: str) -> None:
+def diverging(ws, ref: str | None) -> None:
     """Red below zero, white at zero, green above: for gaps in pp."""
+    if ref is None:
+        return
     from openpyxl.formatting.rule import ColorScaleRule
 
     ws.conditional_formatting.add(
@@ -30,8 +37,10 @@ def diverging(ws, ref: str) -> None:
     )
 
 
-def burden(ws, ref: str) -> None:
+def burden(ws, ref: str | None) -> None:
     """White to orange: the heavier the burden, the darker."""
+    if ref is None:
+        return
     from openpyxl.formatting.rule import ColorScaleRule
 
     ws.conditional_formatting.add(
@@ -39,8 +48,10 @@ def burden(ws, ref: str) -> None:
     )
 
 
-def above(ws, ref: str, threshold: float) -> None:
+def above(ws, ref: str | None, threshold: float) -> None:
     """Red when a value exceeds `threshold`."""
+    if ref is None:
+        return
     from openpyxl.formatting.rule import CellIsRule
     from openpyxl.styles import Font, PatternFill
 
@@ -50,8 +61,10 @@ def above(ws, ref: str, threshold: float) -> None:
     )
 
 
-def flagged(ws, ref: str) -> None:
+def flagged(ws, ref: str | None) -> None:
     """Amber and bold where a flag column says yes."""
+    if ref is None:
+        return
     from openpyxl.formatting.rule import CellIsRule
     from openpyxl.styles import Font, PatternFill
 

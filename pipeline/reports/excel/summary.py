@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.reports.definitions import STATUS_COLOURS, STATUS_LABELS, STATUS_ORDER
-from pipeline.reports.excel.book import HEADER_ROW, NAVY, Book, column, columns
+from pipeline.reports.excel.book import HEADER_ROW, NAVY, Book, cells, columns
 from pipeline.reports.excel.rules import against, burden, diverging, flagged
 from pipeline.reports.rank import both_ends
 GAP_CHART_EACH_END = 20  # the gap ranking shows all firms up to 2 × this, else the top and bottom this many
@@ -18,14 +18,13 @@ def summary(book: Book, ws) -> tuple[int, int]:
         ws, f"汇总 Summary — {d.label}: {d.kpis['firms']} firms against {book.b.gross:.0%} gross / {book.b.net:.0%} net",
         book.subtitle("ranked by the net-margin gap"), cols, d.summary.records(),
     )
-    col = lambda key: column(cols, key)  # noqa: E731
-    against(ws, f"{col('gross_margin_ttm')}{first}:{col('gross_margin_ttm')}{last}", book.b.gross)
-    against(ws, f"{col('net_margin_ttm')}{first}:{col('net_margin_ttm')}{last}", book.b.net)
+    against(ws, cells(cols, "gross_margin_ttm", first, last), book.b.gross)
+    against(ws, cells(cols, "net_margin_ttm", first, last), book.b.net)
     for key in ("gross_gap_pp", "net_gap_pp"):
-        diverging(ws, f"{col(key)}{first}:{col(key)}{last}")
+        diverging(ws, cells(cols, key, first, last))
     for key in ("da_to_revenue_ttm", "interest_to_revenue_ttm"):
-        burden(ws, f"{col(key)}{first}:{col(key)}{last}")
-    flagged(ws, f"{col('revenue_up_profit_down')}{first}:{col('revenue_up_profit_down')}{last}")
+        burden(ws, cells(cols, key, first, last))
+    flagged(ws, cells(cols, "revenue_up_profit_down", first, last))
     return first, last
 
 

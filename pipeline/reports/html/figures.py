@@ -73,8 +73,15 @@ class Figures:
         return layout
 
     def add(self, div_id: str, traces: list, layout: dict) -> None:
-        """Validate through plotly's figure model, then keep the plain JSON for the page."""
+        """Validate through plotly's figure model, then keep the plain JSON for the page. A figure without a single
+        point says so in the middle of its plot area (its note above says why)."""
         import plotly.graph_objects as go
+
+        if not any(len(t.get("x") or t.get("y") or t.get("z") or []) for t in traces):
+            layout = {**layout, "annotations": [*layout.get("annotations", []), {
+                "text": f"没有数据 · Nothing to show at {plot_text(self.d.label)}: see the note above",
+                "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.6, "showarrow": False,
+                "font": {"size": 15, "color": "#6b6b6b"}}]}
 
         figure = go.Figure(data=traces, layout=layout)
         self.figures[div_id] = json.loads(figure.to_json())

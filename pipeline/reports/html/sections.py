@@ -41,6 +41,9 @@ def takeaway(figs: Figures) -> str:
     firms = k["firms"] or 0
     if not firms:
         return ""
+    if k["median_gross_margin"] is None and k["median_net_margin"] is None:
+        return (f"None of the {firms} current members has trailing-twelve-month margins at {figs.d.label}: TTM needs "
+                "the four quarters to it, and the first periods of a history have fewer. Choose a later period.")
     return (
         f"{k['meets_both']} of {firms} compute-leasing firms meet both the {b.gross:.0%} gross and the {b.net:.0%} net "
         f"benchmark at {figs.d.label}. The median firm earns {pct(k['median_gross_margin'])} gross and "
