@@ -44,6 +44,21 @@ class EmptyResultError(LeasewatchError):
     exit_code = 4
 
 
+class NothingDisclosed(LeasewatchError):
+    """Upstream answered, and the answer is that the firm discloses nothing here (no 主营构成 table, no filing
+    schedule for the period yet, no quote record). Not a retry and not a failure: ingest stores the answer as
+    an empty payload flagged `no_disclosure`, so the daily plan does not ask again before the next filing."""
+
+    exit_code = 4
+
+
+class UnsupportedLayout(LeasewatchError):
+    """The firm's statements use EastMoney's bank, insurer or broker layout (ORG_TYPE is not 通用): other field
+    sets whose lines leasewatch's models do not define. The firm is marked unsupported, never filled with zeros."""
+
+    exit_code = 4
+
+
 class DataTestFailed(LeasewatchError):
     """A data test returned offending rows; the previous warehouse stays in place."""
 
@@ -94,7 +109,7 @@ EXIT_CODES: tuple[tuple[int, str, str], ...] = (
     (LeasewatchError.exit_code, "error", "any other failure, with its message: e.g. an empty raw layer, a model that fails"),
     (UsageError.exit_code, "usage", "bad arguments, a bad path, or data that cannot be mixed (sample and live)"),
     (SourceBlockedError.exit_code, "source blocked", "the upstream refuses us (circuit breaker); everything fetched so far is kept"),
-    (SchemaDriftError.exit_code, "schema drift / empty", "akshare's output changed shape or came back empty where data must exist"),
+    (SchemaDriftError.exit_code, "schema drift / empty", "akshare's output changed shape (a field renamed, added or dropped: 'Length mismatch') or came back empty where data must exist (an income statement, a board)"),
     (DataTestFailed.exit_code, "data tests failed", "the new warehouse failed its data tests; the previous one is kept"),
     (WarehouseMissing.exit_code, "warehouse missing", "nothing built yet (query, export, rollback)"),
     (WarehouseLocked.exit_code, "lock held", "another refresh, build or rollback is running"),

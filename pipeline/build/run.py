@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from pipeline import sources
+from pipeline import codes, sources
 from pipeline.build.publish import (
     BUILDING_PREFIX,
     GENERATION,
@@ -177,7 +177,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     try:
         con = duckdb.connect(str(target), config=_duckdb_settings(folder))
         try:
-            result = _build_into(con, tables, gross_benchmark, net_benchmark, step)
+            result = _build_into(con, tables, fetch_log(store.records() if problems else records), gross_benchmark, net_benchmark, step)
             step("comparing with the previous warehouse")
             result.rows_changed, note = rows_changed(con, paths.warehouse, result.row_counts)
             if note:
@@ -245,11 +245,40 @@ def _duckdb_settings(folder: Path) -> dict:
     }
 
 
-def _build_into(con, tables, gross_benchmark, net_benchmark, step) -> BuildResult:
+def fetch_log(records: list) -> list[tuple]:
+    """(function, code, fetched_at, rows, flags) for each fetch of one firm in the manifest, loaded as raw.fetches.
+    Its flags say what the fetch noticed: `no_disclosure` (upstream answered that nothing is disclosed),
+    `unsupported_layout` (a bank, insurer or broker statement), a gap or shrink in a statement history,
+    `periods_lost` (periods the previous pull held). Empty answers leave no rows in the other raw tables; here
+    they are visible."""
+    rows = []
+    for record in records:
+        symbol = str(record.args.get("symbol", ""))
+        if symbol[-6:].isdigit():
+            rows.append((record.function, codes.normalize_code(symbol[-6:]), record.fetched_at, record.rows,
+                         [str(f) for f in record.flags]))
+    return rows
+
+
+def _load_fetches(con, fetches: list[tuple]) -> None:
+    import pyarrow as pa
+
+    names = ("function", "code", "fetched_at", "rows", "flags")
+    types = (pa.string(), pa.string(), pa.string(), pa.int64(), pa.list_(pa.string()))
+    columns = list(zip(*fetches)) if fetches else [[] for _ in names]
+    log = pa.table({n: pa.array(list(c), type=t) for n, c, t in zip(names, columns, types)})
+    con.register("fetch_log", log)
+    con.execute("create table raw.fetches as select function, code, fetched_at::timestamp as fetched_at, rows, flags "
+                "from fetch_log")
+    con.unregister("fetch_log")
+
+
+def _build_into(con, tables, fetches, gross_benchmark, net_benchmark, step) -> BuildResult:
     for schema in ("raw", "seeds", "staging", "intermediate", "marts", "ops"):
         con.execute(f"create schema if not exists {schema}")
     step("loading raw tables")
     tables.load(con)
+    _load_fetches(con, fetches)
     step("loading seeds")
     _load_seeds(con, gross_benchmark, net_benchmark)
     con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))

@@ -79,6 +79,11 @@ def ingest(
         f"{len(report.members)} members up to the {report.session} close, with {live.http_requests} HTTP requests, "
         f"into {paths.raw_dir}"
     )
+    if report.unsupported:
+        typer.echo(
+            f"{len(report.unsupported)} firms are in a bank, insurer or broker layout, left out of the marts "
+            f"(marts.universe.unsupported_layout): {', '.join(sorted(report.unsupported))}"
+        )
     if report.failures:
         raise PartialFailure(
             f"{len(report.failures)} of {len(report.members)} firms failed; their previous data is kept",

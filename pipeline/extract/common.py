@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pipeline import sources
-from pipeline.errors import SchemaDriftError, UsageError
+from pipeline.errors import SchemaDriftError, UnsupportedLayout, UsageError
 from pipeline.raw.store import RawRecord, RawStore
 from pipeline.sources import args_text
 
@@ -49,6 +49,7 @@ def check_frame(function: str, args: dict, frame) -> None:
     columns = [str(c) for c in frame.columns]
     if not columns:
         return
+    check_layout(function, args, frame)
     unexpected = [c for c in columns if function in COLUMNS and c not in COLUMNS[function]]
     hint = f"; columns akshare 1.19.5 does not return: {unexpected}" if unexpected else ""
     if function in TABLE_OF_FUNCTION:
@@ -63,6 +64,23 @@ def check_frame(function: str, args: dict, frame) -> None:
                 f"{function}({args_text(args)}) lacks required columns {missing}{hint}",
                 "akshare's output changed: check the pinned akshare version (requirements.lock)",
             )
+
+
+def check_layout(function: str, args: dict, frame) -> None:
+    """UnsupportedLayout when an F10 statement is not in EastMoney's general-company layout: a bank, insurer or
+    broker (companyType 1-3) has other field sets, and reading them with the general dictionary would show
+    missing lines as zeros. Checked before the columns, so such a firm is skipped, not taken for schema drift."""
+    from pipeline.sources.shapes import GENERAL_LAYOUT
+
+    if function not in sources.STATEMENTS or "ORG_TYPE" not in frame.columns:
+        return
+    layouts = sorted({str(v) for v in frame["ORG_TYPE"].dropna()} - {GENERAL_LAYOUT})
+    if layouts:
+        raise UnsupportedLayout(
+            f"{function}({args_text(args)}) is in EastMoney's {'/'.join(layouts)} layout (ORG_TYPE), not the "
+            f"general one ({GENERAL_LAYOUT}): leasewatch defines no lines for it",
+            "the firm is marked unsupported and left out of the marts; drop it from the universe to silence this",
+        )
 
 
 def refuse_sample_mix(store: RawStore, source) -> None:

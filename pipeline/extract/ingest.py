@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING, Callable
 
 from pipeline import codes, sources
 from pipeline.config import SAMPLE_FIRMS, SAMPLE_YEARS
-from pipeline.errors import EmptyResultError, LeasewatchError, SchemaDriftError, SourceBlockedError, UsageError
+from pipeline.errors import (
+    EmptyResultError,
+    LeasewatchError,
+    NothingDisclosed,
+    SchemaDriftError,
+    SourceBlockedError,
+    UnsupportedLayout,
+    UsageError,
+)
 from pipeline.extract.common import call, fetch, keep, refuse_sample_mix
 from pipeline.extract.plan import (
     CLOSE_SETTLED,
@@ -41,6 +49,7 @@ from pipeline.extract.plan import (
     yyyymmdd,
 )
 from pipeline.periods import is_quarter_end
+from pipeline.raw.record import request_key
 from pipeline.raw.store import RawRecord, RawStore
 from pipeline.sources import args_text
 
@@ -60,6 +69,7 @@ class IngestReport:
     unchanged: int = 0
     members: list[str] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
+    unsupported: dict[str, str] = field(default_factory=dict)  # code -> why (a bank, insurer or broker layout)
     warnings: list[str] = field(default_factory=list)
     plan: dict[str, int] = field(default_factory=dict)
     session: date | None = None
@@ -79,6 +89,7 @@ class IngestReport:
         self.unchanged += other.unchanged
         self.members = other.members or self.members
         self.failures.update(other.failures)
+        self.unsupported.update(other.unsupported)
         self.warnings.extend(other.warnings)
 
 
@@ -94,18 +105,18 @@ def fetch_board(source, store: RawStore, board: str, report: IngestReport) -> li
     return sorted(codes.normalize_code(c) for c in frame["代码"])
 
 
-def fetch_firm(source, store: RawStore, code: str, *, price_end: str, report: IngestReport) -> None:
-    """Statements, segments, prices (unadjusted and hfq) and share facts of one firm."""
+def firm_tasks(code: str, price_end: str) -> list[Task]:
+    """Everything fetched for a firm the raw layer has never seen: statements, segments, prices (unadjusted and
+    hfq) through `price_end`, share facts."""
     symbol = codes.em_symbol(code)
-    for function in sources.STATEMENTS:
-        fetch_statement(source, store, function, symbol, report)
-    record, _ = fetch(source, store, sources.SEGMENTS, symbol=symbol)
-    report.add(record)
-    for adjust in ("", "hfq"):
-        record, _ = fetch(source, store, sources.PRICES, **hist_args(code, PRICE_HISTORY_START, price_end, adjust))
-        report.add(record)
-    record, _ = fetch(source, store, sources.SHARE_INFO, symbol=code)
-    report.add(record)
+    tasks = [Task(function, {"symbol": symbol}, "new") for function in (*sources.STATEMENTS, sources.SEGMENTS)]
+    tasks += [Task(sources.PRICES, hist_args(code, PRICE_HISTORY_START, price_end, adjust), "new") for adjust in ("", "hfq")]
+    return tasks + [Task(sources.SHARE_INFO, {"symbol": code}, "new")]
+
+
+def fetch_firm(source, store: RawStore, code: str, *, price_end: str, report: IngestReport) -> None:
+    """A firm the raw layer has never seen, each fetch judged on its own (see _run_firm)."""
+    _run_firm(source, store, code, firm_tasks(code, price_end), report)
 
 
 def ingest_board(
@@ -122,12 +133,7 @@ def ingest_board(
     members = fetch_board(source, store, board, report)
     report.members = members
     for done, code in enumerate(members, start=1):
-        try:
-            fetch_firm(source, store, code, price_end=price_end, report=report)
-        except (SourceBlockedError, SchemaDriftError):
-            raise
-        except LeasewatchError as exc:
-            report.failures[code] = str(exc)
+        fetch_firm(source, store, code, price_end=price_end, report=report)
         if on_progress:
             on_progress(done, len(members), code)
     return report
@@ -178,15 +184,26 @@ def ingest_sample(
 
 
 def fetch_statement(source, store: RawStore, function: str, symbol: str, report: IngestReport) -> RawRecord:
-    """One F10 statement. It must have rows; a history with a hole or one shorter than stored before is kept
-    but flagged (akshare stops silently at the first batch of 5 dates EastMoney does not answer)."""
+    """One F10 statement. A history with a hole, one shorter than stored before, or one that lost periods the
+    last pull held is kept but flagged (akshare stops silently at the first batch of 5 dates EastMoney does not
+    answer); staging reads each period from the latest payload that holds it, so a loss erases nothing.
+    An income statement must have rows; an empty balance sheet or cash-flow statement is EastMoney disclosing
+    none (new listings, some BJ firms): stored empty, flagged `no_disclosure`, warned about."""
     args = {"symbol": symbol}
     frame = call(source, function, **args)
+    before = _stored_periods(store, source.name, function, args)
     if len(frame) == 0:
-        raise EmptyResultError(
-            f"{function}(symbol={symbol!r}) returned no rows",
-            "a listed firm has reports: check the code and its exchange prefix",
-        )
+        if function == sources.INCOME:
+            raise EmptyResultError(
+                f"{function}(symbol={symbol!r}) returned no rows",
+                "a listed firm has reports: check the code and its exchange prefix",
+            )
+        flags = ["no_disclosure"] + ([f"periods_lost {len(before)} ({before[0]}..{before[-1]})"] if before else [])
+        held = f"; the {len(before)} periods stored before are kept" if before else ""
+        report.warnings.append(f"{function}(symbol={symbol!r}) returned no rows: nothing disclosed{held}")
+        record = keep(source, store, function, args, frame, flags=tuple(flags))
+        report.add(record)
+        return record
     periods = parse_dates(frame["REPORT_DATE"])
     unknown = sorted({p for p in periods if not is_quarter_end(p)})
     if unknown:
@@ -195,7 +212,12 @@ def fetch_statement(source, store: RawStore, function: str, symbol: str, report:
             "left out of the truncation check"
         )
     earliest_before = _earliest_stored_period(store, source.name, function, args)
-    flags = history_flags([p for p in periods if is_quarter_end(p)], earliest_before)
+    quarters = [p for p in periods if is_quarter_end(p)]
+    flags = history_flags(quarters, earliest_before)
+    # periods the last pull held inside this pull's range (earlier ones are history_shrank's)
+    lost = sorted(p for p in set(before) - set(quarters) if quarters and p >= min(quarters))
+    if lost:
+        flags.append(f"periods_lost {len(lost)} ({', '.join(map(str, lost[:8]))}{', …' if len(lost) > 8 else ''})")
     if flags:
         report.warnings.append(f"{function}(symbol={symbol!r}): statement history looks truncated: {'; '.join(flags)}")
     record = keep(source, store, function, args, frame, flags=tuple(flags))
@@ -203,11 +225,27 @@ def fetch_statement(source, store: RawStore, function: str, symbol: str, report:
     return record
 
 
+def _latest_with_rows(store: RawStore, source_name: str, function: str, args: dict) -> RawRecord | None:
+    """The latest stored payload of a request that had rows (an empty answer since holds no periods)."""
+    latest = store.latest(function, args, source=source_name)
+    if latest is None or latest.rows:
+        return latest
+    key = request_key(function, args)
+    held = [r for r in store.records(function) if r.source == source_name and r.rows and request_key(r.function, r.args) == key]
+    return max(held, key=lambda r: r.fetched_at, default=None)
+
+
+def _stored_periods(store: RawStore, source_name: str, function: str, args: dict) -> list[date]:
+    """The quarter ends of the latest stored payload with rows: what a new pull is compared with."""
+    latest = _latest_with_rows(store, source_name, function, args)
+    return sorted(set(_read_periods(store, latest))) if latest is not None else []
+
+
 def _earliest_stored_period(store: RawStore, source_name: str, function: str, args: dict) -> date | None:
     """The first period any earlier fetch of this request held: the latest payload's first period, or earlier
     when that fetch was itself flagged as shrunk (the flag carries the earlier start forward)."""
-    latest = store.latest(function, args, source=source_name)
-    if latest is None or latest.rows == 0:
+    latest = _latest_with_rows(store, source_name, function, args)
+    if latest is None:
         return None
     known = _read_periods(store, latest)
     for flag in latest.flags:
@@ -410,7 +448,13 @@ def _filings(source, store, members, now, policy, state, report, step) -> dict[s
 
 
 def _run_firm(source, store, code: str, tasks: list[Task], report: IngestReport) -> None:
-    """A firm's fetches. Segment tables are optional (some firms publish none); any other failure marks the firm."""
+    """A firm's fetches, each judged on its own. Upstream's "nothing disclosed" (no 主营构成 table, no quote
+    record) is stored as an empty payload flagged `no_disclosure`, so the plan does not ask again before the firm
+    files; a bank, insurer or broker layout marks the firm unsupported (a flagged empty payload, never zeros).
+    Segment tables are optional: another failure there is a warning and is asked again on the next run. Any
+    other failure marks the firm failed; a blocked source or a schema change stops the run."""
+    import pandas as pd
+
     errors = []
     for task in tasks:
         try:
@@ -428,6 +472,14 @@ def _run_firm(source, store, code: str, tasks: list[Task], report: IngestReport)
             report.add(keep(source, store, task.function, task.args, frame))
         except (SourceBlockedError, SchemaDriftError):
             raise
+        except UnsupportedLayout as exc:
+            if code not in report.unsupported:
+                report.warnings.append(f"{code}: unsupported: {exc.message}")
+            report.unsupported[code] = exc.message
+            report.add(keep(source, store, task.function, task.args, pd.DataFrame(), flags=("unsupported_layout",)))
+        except NothingDisclosed as exc:
+            report.warnings.append(f"{code}: {exc.message}")
+            report.add(keep(source, store, task.function, task.args, pd.DataFrame(), flags=("no_disclosure",)))
         except LeasewatchError as exc:
             if task.function == sources.SEGMENTS:
                 report.warnings.append(f"{code}: no segment table: {exc.message}")

@@ -12,6 +12,7 @@ The column facts below come from the installed akshare source (see ../shared/ref
 from __future__ import annotations
 
 import os
+import re
 import threading
 import warnings
 from datetime import datetime
@@ -19,10 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import clock
-from pipeline.sources import args_text
-from pipeline.errors import LeasewatchError, SchemaDriftError
+from pipeline.sources import SEGMENTS, SHARE_INFO, args_text
+from pipeline.errors import LeasewatchError, NothingDisclosed, SchemaDriftError
 from pipeline.sources.polite import Politeness, PoliteCaller
-from pipeline.sources.shapes import DISCLOSURE_DATES
+from pipeline.sources.shapes import DISCLOSURE_DATES, NOTHING_DISCLOSED, ZYGC_COST_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,6 +37,7 @@ _REMEDY = {
     "stock_balance_sheet_by_report_em": _F10_REMEDY,
     "stock_cash_flow_sheet_by_report_em": _F10_REMEDY,
     "stock_zygc_em": "EastMoney has no segment table for this firm, or its payload changed (akshare issue #4297)",
+    "stock_individual_info_em": "EastMoney has no quote record for this code: check it is listed and not delisted",
     DISCLOSURE_DATES: "EastMoney has no disclosure calendar for this period yet; the run continues without it",
 }
 
@@ -91,11 +93,24 @@ class AkshareSource:
         if function in _TAKES_TIMEOUT:
             call_args["timeout"] = self.request_timeout
         _meter.install(self.request_timeout)
+        requests_before = _meter.count
         try:
             frame = self.caller.call(label, lambda: fn(**call_args))
         except LeasewatchError:
             raise
         except Exception as exc:
+            if nothing_disclosed(function, exc, _meter.count - requests_before):
+                raise NothingDisclosed(
+                    f"{label}: EastMoney discloses nothing here ({type(exc).__name__}: {str(exc)[:120]})",
+                    _REMEDY.get(function),
+                ) from exc
+            if isinstance(exc, ValueError) and "Length mismatch" in str(exc):
+                # akshare names columns by position (`temp_df.columns = [...]`): EastMoney added or dropped a field
+                raise SchemaDriftError(
+                    f"{label}: EastMoney's payload changed shape ({str(exc)[:160]})",
+                    "akshare assigns these columns by position; wait for an akshare release that follows the new "
+                    "field list (then make lock), the data stored so far is kept",
+                ) from exc
             # The host answered but not with what akshare expects (no "data", a missing key, an odd date).
             raise LeasewatchError(
                 f"{label} failed: {type(exc).__name__}: {str(exc)[:200]}",
@@ -117,6 +132,20 @@ class AkshareSource:
 
             self._module = akshare
         return self._module
+
+
+def nothing_disclosed(function: str, exc: Exception, requests: int) -> bool:
+    """Whether akshare's exception is EastMoney's empty answer (see shapes.NOTHING_DISCLOSED), not a failure: a
+    payload that changed or a paginated list cut off raises the same types and stays a failure."""
+    if not isinstance(exc, NOTHING_DISCLOSED.get(function, ())):
+        return False
+    text = str(exc)
+    if function == SEGMENTS:
+        names = set(re.findall(r"'([^']+)'", text))
+        return "zygcfx" in names or "None of [" in text or (bool(names) and names <= ZYGC_COST_COLUMNS)
+    if function == SHARE_INFO:
+        return "scalar values" in text
+    return requests <= 1  # stock_yysj_em: the first page had no result (a later page without one is a cut-off list)
 
 
 class _RequestMeter:

@@ -16,6 +16,20 @@ SPOT_OF_EXCHANGE = {"SH": "stock_sh_a_spot_em", "SZ": "stock_sz_a_spot_em", "BJ"
 # stock_yysj_em's market filter: 沪深A股 excludes Beijing, which has its own.
 DISCLOSURE_MARKET_OF_EXCHANGE = {"SH": "沪深A股", "SZ": "沪深A股", "BJ": "京市A股"}
 
+# How akshare 1.19.5 says "nothing disclosed" (read in its source): the exception each function raises when
+# EastMoney answers with an empty or null payload. The same exception types also come from a changed payload or
+# a list cut off half way, so pipeline.sources.akshare.nothing_disclosed reads the message (and the request count):
+#   stock_zygc_em: `zygcfx` absent (KeyError 'zygcfx'), an empty list (KeyError "None of [Index([...])] are in the
+#     [columns]"), or no row with the cost fields (KeyError "['主营成本', ...] not in index", cost columns only)
+#   stock_yysj_em: `result` is null on the first page, for a period EastMoney has no schedule for yet -> TypeError
+#     ('NoneType' object is not subscriptable); null on a later page is a list cut off, not an answer
+#   stock_individual_info_em: `data` is null (unknown or delisted code) -> ValueError ("If using all scalar values,
+#     you must pass an index")
+NOTHING_DISCLOSED = {SEGMENTS: KeyError, DISCLOSURE_DATES: TypeError, SHARE_INFO: ValueError}
+ZYGC_COST_COLUMNS = frozenset({"主营成本", "成本比例", "主营利润", "利润比例", "毛利率"})
+# ORG_TYPE of EastMoney's general-company layout (companyType 4), the only one whose lines the models define.
+GENERAL_LAYOUT = "通用"
+
 # Exact output columns of akshare 1.19.5, in order, for the functions whose columns akshare names itself.
 # F10 statements pass EastMoney's field codes through and are checked against the field dictionary instead.
 _SPOT_COLUMNS = (

@@ -3,7 +3,9 @@
 -- restated, da_carried, compute_carried, da_not_disclosed (an H1/FY report without the D&A supplement),
 -- zero_revenue, history_truncated (the latest fetch of a statement has a hole or starts later than an earlier
 -- fetch: see intermediate.int_statement_history), odd_report_date (a report dated off a quarter end, left out of
--- the models). Inputs: marts.fundamentals, marts.universe, intermediate.int_statement_history, raw.income.
+-- the models), periods_lost (the latest fetch of a statement lacks a period the pull before it held: the earlier
+-- row is used). Inputs: marts.fundamentals, marts.universe, intermediate.int_statement_history, raw.income,
+-- raw.fetches.
 with f as (
     select * from marts.fundamentals
 ),
@@ -20,6 +22,22 @@ truncated as (
                   statement, first_period, earliest_before)
     from intermediate.int_statement_history
     where is_latest and history_shrank
+),
+latest_fetch as (
+    select function, code, arg_max(flags, fetched_at) as flags
+    from raw.fetches
+    where function in ('stock_profit_sheet_by_report_em', 'stock_balance_sheet_by_report_em',
+                       'stock_cash_flow_sheet_by_report_em')
+    group by all
+),
+latest_flags as (
+    select function, code, unnest(flags) as flag from latest_fetch
+),
+lost as (
+    select code, unnest(regexp_extract_all(flag, '\d{4}-\d{2}-\d{2}'))::date as period_end,
+           replace(replace(replace(function, 'stock_', ''), '_sheet_by_report_em', ''), 'profit', 'income') as statement
+    from latest_flags
+    where flag like 'periods_lost%'
 ),
 checks as (
     select code, period_end, 'report_missing' as check_name, 'no report for this quarter' as detail
@@ -48,6 +66,11 @@ checks as (
     union all
     select code, period_end, 'history_truncated', string_agg(detail, '; ' order by detail)
     from truncated group by code, period_end
+    union all
+    select code, period_end, 'periods_lost',
+           'the latest fetch of ' || string_agg(statement, ', ' order by statement)
+           || ' lacks this period, which an earlier fetch held; the earlier row is used'
+    from lost group by code, period_end
 ),
 odd_dates as (
     select distinct code, period_end, 'odd_report_date' as check_name,
