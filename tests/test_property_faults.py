@@ -37,7 +37,8 @@ FAULTS = ("ok", "empty", "truncate", "garble", "negative", "drop_column", "abort
 # what akshare 1.19.5 raises on a payload that lacks its data (read in its source): F10 without "data" →
 # TypeError/KeyError, stock_zygc_em without rows with cost fields → KeyError, stock_individual_info_em on a
 # null payload → ValueError
-NO_DATA = {sources.SEGMENTS: KeyError("['主营成本'] not in index"), sources.SHARE_INFO: ValueError("No objects to concatenate")}
+NO_DATA = {sources.SEGMENTS: KeyError("['主营成本'] not in index"),
+           sources.SHARE_INFO: ValueError("If using all scalar values, you must pass an index")}
 NAMED_EXITS = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 runner = CliRunner()
 

@@ -815,3 +815,22 @@ def test_the_sample_is_replayed_once_per_setting(tmp_path):
     assert store.manifest_path.read_text(encoding="utf-8") == manifest  # no fetch logged anew
     wider = ingest_sample(RawStore(tmp_path), firms=4, years=2)  # other settings: replayed, only the new firm is new
     assert wider.calls > 0 and wider.already_stored == 0
+
+
+# --- firms whose inputs are missing ------------------------------------------------------------------
+
+
+def test_a_firm_without_a_segment_table_answers_nothing_disclosed(src):
+    from pipeline.errors import NothingDisclosed
+
+    with pytest.raises(NothingDisclosed, match="no 主营构成 table"):
+        src.fetch("stock_zygc_em", symbol=f"SZ{code_of('no_segment_table')}")
+    assert len(statement(src, "stock_profit_sheet_by_report_em", code_of("no_segment_table"))) > 0
+
+
+def test_a_firm_without_a_cash_flow_statement_answers_a_frame_without_columns(src):
+    code = code_of("no_cash_flow")
+    empty = statement(src, "stock_cash_flow_sheet_by_report_em", code)
+    assert empty.shape == (0, 0)
+    assert len(statement(src, "stock_profit_sheet_by_report_em", code)) > 0
+    assert len(statement(src, "stock_balance_sheet_by_report_em", code)) > 0

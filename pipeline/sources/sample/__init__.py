@@ -38,6 +38,10 @@ Edge cases (codes in `EDGE_CASES`, all among the first 108 firms):
 * unusual_segment 990031: compute segment named "ＧＰＵ 算力 租赁服务" (full-width letters and spaces) by
   product and "智算中心运营(AIDC)" by industry.
 * total_income_only 990037: OPERATE_INCOME is NaN in every report; TOTAL_OPERATE_INCOME carries revenue.
+* no_segment_table 990077: stock_zygc_em answers nothing (akshare's KeyError on an empty `zygcfx`, which the
+  live source classifies as no disclosure): its compute segment is unknown (NULL), not zero.
+* no_cash_flow 990099: the cash-flow statement comes back as akshare's 0×0 frame: D&A, capex and operating cash
+  flow are NULL for it, its income statement and balance sheet build as usual.
 * meets_benchmark: firms built to clear 40 % gross and 20 % net margin on TTM at the latest period.
 * leveraged: compute several times the legacy business at a 50–58 % compute gross margin, so the firm's TTM
   gross margin is 40 %+, but the GPUs are bought with trust loans and sale-and-leaseback (LONG_PAYABLE) at

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from pipeline.config import SAMPLE_FIRMS, SAMPLE_YEARS
-from pipeline.errors import EmptyResultError, UsageError
-from pipeline.sources import BOARD_CONS, PRICES, SEGMENTS, SHARE_INFO, STATEMENTS
+from pipeline.errors import EmptyResultError, NothingDisclosed, UsageError
+from pipeline.sources import BOARD_CONS, CASHFLOW, PRICES, SEGMENTS, SHARE_INFO, STATEMENTS
 from pipeline.sources.sample.books import simulate
 from pipeline.sources.sample.firms import Firm
 from pipeline.sources.sample.prices import board_frame, hist_frame, info_frame
@@ -18,6 +18,8 @@ from pipeline.sources.sample.universe import (
     CODE_BASE,
     FIRST_SIM_YEAR,
     LAST_SIM_YEAR,
+    NO_CASH_FLOW,
+    NO_SEGMENT_TABLE,
     SAMPLE_BOARD,
     SAMPLE_BOARD_NAME,
     SAMPLE_VINTAGES,
@@ -86,10 +88,17 @@ class SampleSource:
     # Each handler takes the arguments, with the defaults, of the akshare function it stands for.
     def _statement(self, function: str, symbol: str = "SH600519") -> "pd.DataFrame":
         firm = self._firm_by_em_symbol(function, symbol)
+        if function == CASHFLOW and firm.index == NO_CASH_FLOW:
+            import pandas as pd
+
+            return pd.DataFrame()  # EastMoney has no cash-flow rows for it: akshare's frame without columns
         return statement_frame(firm, function, self.as_of, self.first_year)
 
     def _zygc(self, symbol: str = "SH688041") -> "pd.DataFrame":
         firm = self._firm_by_em_symbol(SEGMENTS, symbol)
+        if firm.index == NO_SEGMENT_TABLE:
+            # akshare raises KeyError on an empty `zygcfx`; the live source classifies it as this
+            raise NothingDisclosed(f"{SEGMENTS}(symbol={symbol!r}): EastMoney discloses nothing here (no 主营构成 table)")
         return zygc_frame(firm, self.as_of, self.first_year)
 
     def _hist(

@@ -29,6 +29,8 @@ EDGE_CASES: dict[str, object] = {
     "leaves": "990027",
     "unusual_segment": "990031",
     "total_income_only": "990037",
+    "no_segment_table": "990077",  # 主营构成 answers nothing: akshare's KeyError, classified as no disclosure
+    "no_cash_flow": "990099",  # the cash-flow statement comes back 0×0, as for some firms EastMoney lacks it
     "meets_benchmark": ["990003", "990016", "990029", "990044", "990058", "990071", "990090"],
     "loss_making": [
         "990005", "990009", "990013", "990021", "990026", "990034", "990040", "990047", "990052",
@@ -62,6 +64,8 @@ RESTATED = (edge("restated"), date(2024, 12, 31), date(2026, 4, 25))  # firm, pe
 SHELL = (edge("zero_revenue_shell"), 2024)  # revenue is zero from this year on
 JOINS = (edge("joins_late"), date(2026, 3, 16))
 LEAVES = (edge("leaves"), date(2026, 6, 30))
+NO_SEGMENT_TABLE = edge("no_segment_table")
+NO_CASH_FLOW = edge("no_cash_flow")
 
 
 @dataclass(frozen=True)
