@@ -27,6 +27,18 @@ def build_fixture_warehouse(paths: Paths) -> Paths:
     return paths
 
 
+def sample_warehouse(root: Path, *, firms: int, years: int):
+    """A read-only connection to a warehouse built from a small embedded sample (ingest_sample, then build)."""
+    import duckdb
+
+    from pipeline.extract.ingest import ingest_sample
+
+    paths = Paths.resolve(root / "data", root / "reports")
+    ingest_sample(RawStore(paths.raw_dir), firms=firms, years=years)
+    build(paths)
+    return duckdb.connect(str(paths.warehouse), read_only=True)
+
+
 @pytest.fixture(scope="session")
 def fixture_paths(tmp_path_factory) -> Paths:
     root = tmp_path_factory.mktemp("fixture")

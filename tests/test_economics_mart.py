@@ -74,16 +74,9 @@ def test_model_tables_match_the_economics_command():
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory):
-    from pipeline.build.run import build
-    from pipeline.config import Paths
-    from pipeline.extract.ingest import ingest_sample
-    from pipeline.raw.store import RawStore
+    from tests.conftest import sample_warehouse
 
-    root = tmp_path_factory.mktemp("economics")
-    paths = Paths.resolve(root / "data", root / "reports")
-    ingest_sample(RawStore(paths.raw_dir), firms=24, years=3)
-    build(paths)
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = sample_warehouse(tmp_path_factory.mktemp("economics"), firms=24, years=3)
     yield con
     con.close()
 

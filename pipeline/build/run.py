@@ -322,6 +322,11 @@ def _load_seeds(con, gross_benchmark: float | None, net_benchmark: float | None)
         "columns={'keyword': 'VARCHAR', 'tier': 'INTEGER', 'note': 'VARCHAR'})"
     )
     con.execute(
+        f"create table seeds.compute_exclusions as select *, row_number() over () as priority "
+        f"from read_csv('{SEEDS_DIR / 'compute_exclusions.csv'}', header=true, "
+        "columns={'keyword': 'VARCHAR', 'reason': 'VARCHAR'})"
+    )
+    con.execute(
         f"create table seeds.field_dictionary as select * from read_csv('{SEEDS_DIR / 'field_dictionary.csv'}', "
         "header=true, all_varchar=true)"
     )

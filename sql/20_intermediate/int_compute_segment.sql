@@ -1,53 +1,50 @@
 -- int_compute_segment: compute revenue and cost per firm and report, cumulative like the segments (H1, FY).
--- Grain: (code, period_end) for every report with an income statement; NULL where no segments were disclosed.
--- Classification used: 按产品分类 when it has a compute row, else 按行业分类 (metrics.md). 元.
--- Inputs: intermediate.int_segments_classified, intermediate.int_statements_ytd.
+-- Grain: (code, period_end) for every report with an income statement. The rows counted are those
+-- intermediate.int_segment_choice picks (tier first, a stable classification, sub-rows never beside their whole).
+-- compute_revenue: the rows of the tier used; compute_revenue_broad adds tier 2 where tier 1 was used.
+-- NULL where no product or industry segments were disclosed (none at all, or 按地区 only); 0 where they were
+-- and none is compute. compute_cost is NULL when a counted row lacks its cost. 元.
+-- Inputs: intermediate.int_segments_classified, intermediate.int_segment_choice, intermediate.int_statements_ytd.
 with segments as (
     select * from intermediate.int_segments_classified
 ),
-preferred as (
-    select code, period_end, classification,
-           row_number() over (partition by code, period_end
-                              order by case classification when '按产品分类' then 1 when '按行业分类' then 2 end) as rank_
-    from segments
-    where is_compute and classification in ('按产品分类', '按行业分类')
-    group by code, period_end, classification
+choice as (
+    select * from intermediate.int_segment_choice
 ),
-disclosed as (
-    select distinct code, period_end from segments
-),
-compute_rows as (
-    select s.*
+counted as (
+    select s.*, ch.compute_tier_used
     from segments s
-    join preferred p using (code, period_end, classification)
-    where p.rank_ = 1 and s.is_compute
+    join choice ch using (code, period_end)
+    where s.classification = ch.classification_used
+      and ((s.compute_tier = 1 and s.is_sub_row = ch.tier1_from_sub_rows)
+           or (s.compute_tier = 2 and s.is_sub_row = ch.tier2_from_sub_rows))
 ),
 sums as (
     select
         code, period_end,
-        any_value(classification) as classification_used,
-        sum(revenue) filter (where compute_tier = 1) as tier1_revenue,
-        -- a cost is known only if every matched row disclosed one
-        case when count(*) filter (where compute_tier = 1 and cost is null) = 0
-             then sum(cost) filter (where compute_tier = 1) end as tier1_cost,
+        sum(revenue) filter (where compute_tier = compute_tier_used) as revenue_used,
+        case when count(*) filter (where compute_tier = compute_tier_used and cost is null) = 0
+             then sum(cost) filter (where compute_tier = compute_tier_used) end as cost_used,
         sum(revenue) as broad_revenue,
-        string_agg(segment, ' | ' order by segment) as compute_segments
-    from compute_rows
-    group by code, period_end
+        string_agg(segment, ' | ' order by segment) filter (where compute_tier = compute_tier_used) as compute_segments
+    from counted
+    group by all
 ),
 final as (
     select
         r.code, r.period_end,
-        d.code is not null as segments_disclosed,
-        s.classification_used,
+        coalesce(ch.segments_disclosed, false) as segments_disclosed,
+        coalesce(ch.region_only, false) as region_only,
+        ch.classification_used,
+        ch.compute_tier_used,
+        coalesce(ch.classification_switched, false) as classification_switched,
         s.compute_segments,
-        -- disclosed segments with no compute row mean zero compute revenue, not unknown
-        case when d.code is not null then coalesce(s.tier1_revenue, 0) end as compute_revenue,
-        case when d.code is not null then
-             case when s.tier1_revenue is null then 0 else s.tier1_cost end end as compute_cost,
-        case when d.code is not null then coalesce(s.broad_revenue, 0) end as compute_revenue_broad
+        case when ch.segments_disclosed then coalesce(s.revenue_used, 0) end as compute_revenue,
+        case when ch.segments_disclosed then case when s.revenue_used is null then 0 else s.cost_used end end
+            as compute_cost,
+        case when ch.segments_disclosed then coalesce(s.broad_revenue, 0) end as compute_revenue_broad
     from intermediate.int_statements_ytd r
-    left join disclosed d using (code, period_end)
+    left join choice ch using (code, period_end)
     left join sums s using (code, period_end)
 )
 select * from final

@@ -42,6 +42,11 @@ Edge cases (codes in `EDGE_CASES`, all among the first 108 firms):
   live source classifies as no disclosure): its compute segment is unknown (NULL), not zero.
 * no_cash_flow 990099: the cash-flow statement comes back as akshare's 0×0 frame: D&A, capex and operating cash
   flow are NULL for it, its income statement and balance sheet build as usual.
+* server_sales 990043: its largest legacy product is named AI服务器销售, which matches the compute keyword
+  AI服务器 and is excluded as hardware sales (seeds.compute_exclusions): its compute revenue is the leasing row only.
+* industry_tier1_only 990053: by product its compute line is 云计算服务 (tier 2), by industry 算力服务 (tier 1), in
+  H1 reports too: the picker takes 按行业.
+* region_only_h1 990063: its H1 2025 report breaks 主营构成 down by region only: compute is NULL there.
 * meets_benchmark: firms built to clear 40 % gross and 20 % net margin on TTM at the latest period.
 * leveraged: compute several times the legacy business at a 50–58 % compute gross margin, so the firm's TTM
   gross margin is 40 %+, but the GPUs are bought with trust loans and sale-and-leaseback (LONG_PAYABLE) at

@@ -15,6 +15,7 @@ from pipeline.sources.sample.universe import (
     DESIGNED_FIRMS,
     edge,
     FIRST_SIM_YEAR,
+    INDUSTRY_TIER1_ONLY,
     LAST_SIM_YEAR,
     LEGACY_ONLY,
     LEVERAGED,
@@ -22,6 +23,7 @@ from pipeline.sources.sample.universe import (
     N_QUARTERS,
     REGIONS,
     RESTATED,
+    SERVER_SALES,
     SHELL,
     SQUEEZE,
     STARS,
@@ -290,7 +292,7 @@ def segment_plan(rng: "np.random.Generator", i: int, trade: Trade) -> dict:
     unusual = i == edge("unusual_segment")
     regions_n = int(rng.integers(2, 5))
     regions = tuple(rng.choice(len(REGIONS), size=regions_n, replace=False).tolist())
-    return {
+    plan = {
         "products": trade.products[:n_products],
         "product_shares": shares,
         "product_margin": rng.uniform(-0.08, 0.08, n_products),
@@ -305,6 +307,13 @@ def segment_plan(rng: "np.random.Generator", i: int, trade: Trade) -> dict:
         "region_in_h1": rng.random() < 0.7,
         "drift": rng.normal(0, 0.03, (N_QUARTERS // 4, n_products + regions_n)),
     }
+    # edge cases of the segment picker, set after every draw so the other firms' draws stay as they were
+    if i == SERVER_SALES[0]:
+        plan["products"] = (SERVER_SALES[1], *plan["products"][1:])
+    if i == INDUSTRY_TIER1_ONLY[0]:
+        plan["compute_name"], plan["compute_industry"] = INDUSTRY_TIER1_ONLY[1:]
+        plan["industry_in_h1"] = True
+    return plan
 
 
 def dirichlet(rng: "np.random.Generator", n: int) -> "np.ndarray":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from pipeline.errors import EmptyResultError
+from pipeline.errors import NothingDisclosed
 from pipeline.sources import SEGMENTS
 from pipeline.sources.sample.dates import qidx, quarter_end
 from pipeline.sources.sample.firms import Firm
@@ -16,6 +16,7 @@ from pipeline.sources.sample.universe import (
     CLASS_REGION,
     OTHER_BUSINESS,
     OTHER_SUPPLEMENT,
+    REGION_ONLY_H1,
     RESTATED,
 )
 from pipeline.sources.shapes import COLUMNS
@@ -79,7 +80,10 @@ def _segment_rows(firm: Firm, t: int, as_of: date) -> list[tuple[str, str, int, 
     else:
         legacy = []
     add(CLASS_PRODUCT, legacy + compute, last=(OTHER_BUSINESS, OTHER_SUPPLEMENT))
-    if fy or plan["region_in_h1"]:
+    region_only = firm.index == REGION_ONLY_H1[0] and quarter_end(t) == REGION_ONLY_H1[1]
+    if region_only:
+        rows.clear()  # this report breaks 主营构成 down by region only
+    if fy or plan["region_in_h1"] or region_only:
         weights = plan["region_shares"] * drift[n_prod:]
         region_rev = _split(total_rev, weights)
         if plan["region_cost"]:
@@ -116,10 +120,9 @@ def zygc_frame(firm: Firm, as_of: date, first_year: int) -> "pd.DataFrame":
                     np.nan if profit is None else profit / 100, _ratio(profit, profit_sum), _ratio(profit, rev),
                 ))
     if not records:
-        raise EmptyResultError(
-            f"stock_zygc_em(symbol={firm.em_symbol!r}) returned no segment data up to {as_of}",
-            "akshare raises KeyError here; treat the firm as having no segment disclosure",
-        )
+        # akshare raises KeyError on an empty `zygcfx`; the live source classifies it as this
+        raise NothingDisclosed(f"stock_zygc_em(symbol={firm.em_symbol!r}): EastMoney discloses nothing here "
+                               f"(no segment data up to {as_of})")
     cols = list(zip(*records))
     n = len(records)
     frame = pd.DataFrame({

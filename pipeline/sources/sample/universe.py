@@ -31,6 +31,9 @@ EDGE_CASES: dict[str, object] = {
     "total_income_only": "990037",
     "no_segment_table": "990077",  # 主营构成 answers nothing: akshare's KeyError, classified as no disclosure
     "no_cash_flow": "990099",  # the cash-flow statement comes back 0×0, as for some firms EastMoney lacks it
+    "server_sales": "990043",  # its largest legacy product is AI服务器销售: hardware sales, not leasing
+    "industry_tier1_only": "990053",  # 按产品 names compute 云计算服务 (tier 2), 按行业 算力服务 (tier 1)
+    "region_only_h1": "990063",  # its H1 2025 report discloses 主营构成 by region only
     "meets_benchmark": ["990003", "990016", "990029", "990044", "990058", "990071", "990090"],
     "loss_making": [
         "990005", "990009", "990013", "990021", "990026", "990034", "990040", "990047", "990052",
@@ -66,6 +69,9 @@ JOINS = (edge("joins_late"), date(2026, 3, 16))
 LEAVES = (edge("leaves"), date(2026, 6, 30))
 NO_SEGMENT_TABLE = edge("no_segment_table")
 NO_CASH_FLOW = edge("no_cash_flow")
+SERVER_SALES = (edge("server_sales"), "AI服务器销售")
+INDUSTRY_TIER1_ONLY = (edge("industry_tier1_only"), "云计算服务", "算力服务")
+REGION_ONLY_H1 = (edge("region_only_h1"), date(2025, 6, 30))
 
 
 @dataclass(frozen=True)
