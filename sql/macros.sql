@@ -57,6 +57,29 @@ create or replace macro benchmark_status(gross_margin, net_margin, net_profit, g
         else 'below_both'
     end;
 
+-- The status of one margin against one threshold (the recurring net margin against 20 %): the same precedence as
+-- benchmark_status, so a loss is a loss before it is "below".
+create or replace macro threshold_status(margin, profit, threshold) as
+    case
+        when profit is null then 'no_data'
+        when profit < 0 then 'loss_making'
+        when margin is null then 'no_data'
+        when margin >= threshold then 'meets'
+        else 'below'
+    end;
+
+-- The compute segment's gross margin against the gross benchmark (metrics.md, Benchmark): not_disclosed (no
+-- product or industry segments), no_compute_segment (disclosed, none is compute), no_segment_cost (compute revenue
+-- without its cost), meets, below.
+create or replace macro compute_gross_status(compute_revenue, compute_gross_margin, threshold) as
+    case
+        when compute_revenue is null then 'not_disclosed'
+        when compute_revenue <= 0 then 'no_compute_segment'
+        when compute_gross_margin is null then 'no_segment_cost'
+        when compute_gross_margin >= threshold then 'meets'
+        else 'below'
+    end;
+
 -- The flat utilisation at which the per-server model's gross margin equals `gross_margin` (pipeline/economics/,
 -- solve_rows): (D + F) / (R·(1 − g) − V) with D depreciation, F fixed opex, R revenue and V variable opex at full
 -- use, summed over the basis years. NULL when even 100 % utilisation gives a lower margin (the model's

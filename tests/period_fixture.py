@@ -34,8 +34,8 @@ def _income(revenue, cost, net_profit, *, interest=0.0, selling=0.0, admin=0.0, 
         "NETPROFIT": net_profit * M,
         "PARENT_NETPROFIT": net_profit * M,
     }
-    if not total_only:
-        fields = {"OPERATE_INCOME": revenue * M, **fields}
+    if not total_only:  # 000003 (total_only) has no 扣非 line either
+        fields = {"OPERATE_INCOME": revenue * M, **fields, "DEDUCT_PARENT_NETPROFIT": net_profit * M}
     if restated:
         fields["UPDATE_DATE"] = restated
     return fields

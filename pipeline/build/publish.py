@@ -204,6 +204,39 @@ def rows_changed(con, previous: Path, counts: dict[str, int]) -> tuple[dict | No
     return out, None
 
 
+STATUS_CHANGE_COLUMNS = ("code", "name", "period_end", "dimension", "previous_status", "status", "direction")
+
+
+def new_status_changes(con, previous: Path) -> list[dict] | None:
+    """Rows of marts.status_changes the previous warehouse lacked (by code, period, dimension and status): who
+    crossed a benchmark line since the last build, either way. None when there is nothing to compare with (a
+    first build, a previous warehouse from before the mart, or one that cannot be opened)."""
+    import duckdb
+
+    if not previous.exists():
+        return None
+    try:
+        con.execute(f"attach '{sql_quote(str(previous))}' as previous_ (read_only)")
+    except duckdb.Error:
+        return None
+    try:
+        if not _columns(con, "previous_", "marts.status_changes"):
+            return None
+        key = "code, period_end, dimension, status"
+        rows = con.execute(
+            f"""
+            select {', '.join(STATUS_CHANGE_COLUMNS)}
+            from marts.status_changes
+            where ({key}) not in (select ({key}) from previous_.marts.status_changes)
+              and is_current_member
+            order by period_end desc, dimension, code
+            """
+        ).fetchall()
+    finally:
+        con.execute("detach previous_")
+    return [dict(zip(STATUS_CHANGE_COLUMNS, r)) for r in rows]
+
+
 def _columns(con, database: str | None, table: str) -> list[tuple[str, str]]:
     """(column, type) of a table, in order, in an attached database or (None) the one being built."""
     schema, name = table.split(".", 1)

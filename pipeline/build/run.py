@@ -24,6 +24,7 @@ from pipeline.build.publish import (
     GENERATION,
     KEEP_WAREHOUSES,
     adopt_live,
+    new_status_changes,
     build_stamp,
     prune,
     remove,
@@ -92,6 +93,7 @@ class BuildResult:
     data_tests: dict[str, int] = field(default_factory=dict)  # test → offending rows (0 = passed)
     rows_changed: dict | None = None  # mart → {rows, changed, removed} against the previous warehouse
     quarantined: list = field(default_factory=list)  # raw payloads found corrupt and moved aside (raw.Problem)
+    status_changes: list | None = None  # marts.status_changes rows new since the previous warehouse (None: no previous)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -180,6 +182,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
             result = _build_into(con, tables, fetch_log(store.records() if problems else records), gross_benchmark, net_benchmark, step)
             step("comparing with the previous warehouse")
             result.rows_changed, note = rows_changed(con, paths.warehouse, result.row_counts)
+            result.status_changes = new_status_changes(con, paths.warehouse)
             if note:
                 warnings.append(note)
             write_runs_table(con, paths)

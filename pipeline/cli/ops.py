@@ -88,6 +88,22 @@ def refresh(
     typer.echo(f"Refreshed {paths.warehouse} ({run.warehouse}): {run.message}")
     for report in run.reports:
         typer.echo(f"  {report}")
+    _echo_status_changes(run.status_changes)
+
+
+def _echo_status_changes(changes: list | None, limit: int = 30) -> None:
+    """Who crossed a benchmark line since the last build (marts.status_changes rows the previous warehouse lacked)."""
+    if changes is None:
+        return
+    if not changes:
+        typer.echo("No current member crossed a benchmark line since the last build.")
+        return
+    typer.echo(f"Status changes since the last build ({len(changes)}; marts.status_changes):")
+    for c in changes[:limit]:
+        before = c["previous_status"] if c["previous_status"] not in (None, "None") else "–"
+        typer.echo(f"  {c['period_end']}  {c['code']} {c['name']}  {c['dimension']}: {before} → {c['status']} ({c['direction']})")
+    if len(changes) > limit:
+        typer.echo(f"  … and {len(changes) - limit} more: leasewatch query \"select * from marts.status_changes\"")
 
 
 def _warnings_only(message: str) -> None:

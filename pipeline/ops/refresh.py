@@ -165,6 +165,8 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
     result = build(paths, on_step=say)
     run.data_tests = result.data_tests
     run.rows_changed = result.rows_changed
+    run.status_changes = [{k: str(v) for k, v in change.items()} for change in result.status_changes] \
+        if result.status_changes is not None else None
     run.warehouse = result.generation.name if result.generation else None
     run.warnings += result.warnings
     run.quarantined += [_described(p) for p in result.quarantined]

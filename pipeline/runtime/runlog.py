@@ -85,6 +85,7 @@ class RunRecord:
     warehouse: str | None = None
     reports: list = field(default_factory=list)
     message: str = ""
+    status_changes: list | None = None  # marts.status_changes rows new since the previous build (None: first build)
 
     @classmethod
     def start(cls, command: str, source: str = "", *, now: datetime | None = None, day: date | None = None) -> "RunRecord":

@@ -8,7 +8,7 @@ with ytd as (
            finance_expense, interest_expense, interest_income, impairment_loss, total_profit, income_tax,
            net_profit, net_profit_parent, net_profit_deducted, ebit, capex, operating_cash_flow,
            depreciation_amortization, fa_depreciation, rou_depreciation, intangible_amortization,
-           prepaid_amortization
+           prepaid_amortization, credit_impairment, asset_impairment, other_income, investment_income, fair_value_change, asset_disposal_income, non_operating_net, minority_interest
            , c.compute_revenue, c.compute_cost, c.compute_revenue_broad
     from intermediate.int_statements_ytd
     left join intermediate.int_compute_segment c using (code, period_end)
@@ -19,7 +19,8 @@ long as (
        finance_expense, interest_expense, interest_income, impairment_loss, total_profit, income_tax,
        net_profit, net_profit_parent, net_profit_deducted, ebit, capex, operating_cash_flow,
        depreciation_amortization, fa_depreciation, rou_depreciation, intangible_amortization,
-       prepaid_amortization, compute_revenue, compute_cost, compute_revenue_broad))
+       prepaid_amortization, credit_impairment, asset_impairment, other_income, investment_income, fair_value_change, asset_disposal_income, non_operating_net, minority_interest,
+       compute_revenue, compute_cost, compute_revenue_broad))
 ),
 final as (
     select *,

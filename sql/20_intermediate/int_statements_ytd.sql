@@ -32,8 +32,21 @@ joined as (
         i.finance_expense,
         i.interest_expense,
         i.interest_income,
-        -- Impairment lines are signed as income upstream (negative = loss); the model shows losses as positive.
-        -(coalesce(i.asset_impairment_income, 0) + coalesce(i.credit_impairment_income, 0)) as impairment_loss,
+        -- Impairments: EastMoney's *_INCOME template is signed as income (negative = loss), the older *_LOSS one
+        -- as a loss (positive = loss); the model shows losses as positive, from whichever template the report uses.
+        coalesce(-i.credit_impairment_income, i.credit_impairment_loss) as credit_impairment,
+        coalesce(-i.asset_impairment_income, i.asset_impairment_loss) as asset_impairment,
+        coalesce(-i.credit_impairment_income, i.credit_impairment_loss, 0)
+            + coalesce(-i.asset_impairment_income, i.asset_impairment_loss, 0) as impairment_loss,
+        i.other_income,
+        i.investment_income,
+        i.fair_value_change_income as fair_value_change,
+        i.asset_disposal_income,
+        case when coalesce(i.non_operating_income, i.non_operating_expense) is not null
+             then coalesce(i.non_operating_income, 0) - coalesce(i.non_operating_expense, 0) end as non_operating_net,
+        i.minority_interest,
+        i.revenue_yoy_reported / 100 as revenue_yoy_reported,  -- EastMoney gives percent
+        i.net_profit_parent_yoy_reported / 100 as net_profit_parent_yoy_reported,
         i.total_profit,
         i.income_tax,
         i.net_profit,

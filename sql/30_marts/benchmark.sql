@@ -35,6 +35,23 @@ scored as (
         safe_ratio(f.impairment_loss_ttm, f.revenue_ttm) as impairment_to_revenue_ttm,
         safe_ratio(f.income_tax_ttm, f.revenue_ttm) as tax_to_revenue_ttm,
         f.compute_share_ttm, f.compute_gross_margin_ttm, f.compute_ttm_is_carried,
+        -- the benchmark describes the compute-leasing business: scored on the compute segment too (gross only:
+        -- segments carry no net profit)
+        f.compute_revenue_ttm,
+        benchmark_gap_pp(f.compute_gross_margin_ttm, t.gross_benchmark) as compute_gross_gap_pp,
+        compute_gross_status(f.compute_revenue_ttm, f.compute_gross_margin_ttm, t.gross_benchmark)
+            as compute_gross_status,
+        -- recurring profit: 扣非归母净利润 over revenue, against the net benchmark
+        f.net_profit_deducted_ttm,
+        safe_ratio(f.net_profit_deducted_ttm, f.revenue_ttm) as net_margin_deducted_ttm,
+        benchmark_gap_pp(safe_ratio(f.net_profit_deducted_ttm, f.revenue_ttm), t.net_benchmark) as net_deducted_gap_pp,
+        threshold_status(safe_ratio(f.net_profit_deducted_ttm, f.revenue_ttm), f.net_profit_deducted_ttm, t.net_benchmark)
+            as net_deducted_status,
+        -- meets 20 % net as reported (consolidated and attributable) but not on recurring profit: one-off gains
+        -- carry it. The attributable margin must meet too, so a minority share is not taken for a one-off.
+        coalesce(f.net_margin_ttm >= t.net_benchmark and f.net_margin_parent_ttm >= t.net_benchmark
+                 and safe_ratio(f.net_profit_deducted_ttm, f.revenue_ttm) < t.net_benchmark, false)
+            as net_meets_only_with_one_offs,
         f.is_sample
     from f
     cross join thresholds t

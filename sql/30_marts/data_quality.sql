@@ -4,7 +4,8 @@
 -- zero_revenue, history_truncated (the latest fetch of a statement has a hole or starts later than an earlier
 -- fetch: see intermediate.int_statement_history), odd_report_date (a report dated off a quarter end, left out of
 -- the models), periods_lost (the latest fetch of a statement lacks a period the pull before it held: the earlier
--- row is used). Inputs: marts.fundamentals, marts.universe, intermediate.int_statement_history, raw.income,
+-- row is used), yoy_mismatch (EastMoney's OPERATE_INCOME_YOY / PARENT_NETPROFIT_YOY differ from the YoY computed
+-- from the latest versions by more than 0.5 pp). Inputs: marts.fundamentals, marts.universe, intermediate.int_statement_history, raw.income,
 -- raw.fetches.
 with f as (
     select * from marts.fundamentals
@@ -39,6 +40,29 @@ lost as (
     from latest_flags
     where flag like 'periods_lost%'
 ),
+yoy_check as (
+    -- EastMoney's own *_YOY against the YoY computed from the latest version of both years (metrics.md,
+    -- Restatements and reconciliation): a difference over 0.5 pp is usually a restated comparative or a merger
+    select c.code, c.period_end,
+           c.revenue_yoy_ytd as revenue_computed, c.revenue_yoy_reported as revenue_reported,
+           yoy(c.net_profit_parent_ytd, p.net_profit_parent_ytd) as profit_computed,
+           c.net_profit_parent_yoy_reported as profit_reported
+    from f c
+    left join f p on p.code = c.code and p.fiscal_year = c.fiscal_year - 1 and p.fiscal_quarter = c.fiscal_quarter
+    where not c.report_missing
+),
+yoy_mismatches as (
+    select code, period_end, concat_ws('; ',
+        case when abs(revenue_computed - revenue_reported) > 0.005
+             then format('营业收入 YoY {} % computed from the latest versions, {} % by EastMoney',
+                         round(revenue_computed * 100, 1), round(revenue_reported * 100, 1)) end,
+        case when abs(profit_computed - profit_reported) > 0.005
+             then format('归母净利润 YoY {} % computed, {} % by EastMoney',
+                         round(profit_computed * 100, 1), round(profit_reported * 100, 1)) end
+    ) || ' (usually a restated comparative or a merger)' as detail
+    from yoy_check
+    where abs(revenue_computed - revenue_reported) > 0.005 or abs(profit_computed - profit_reported) > 0.005
+),
 checks as (
     select code, period_end, 'report_missing' as check_name, 'no report for this quarter' as detail
     from f where report_missing
@@ -66,6 +90,9 @@ checks as (
     union all
     select code, period_end, 'history_truncated', string_agg(detail, '; ' order by detail)
     from truncated group by code, period_end
+    union all
+    select code, period_end, 'yoy_mismatch', detail
+    from yoy_mismatches
     union all
     select code, period_end, 'periods_lost',
            'the latest fetch of ' || string_agg(statement, ', ' order by statement)
