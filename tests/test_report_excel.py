@@ -13,7 +13,7 @@ from pipeline.reports import write_reports
 from pipeline.reports.excel import HEADER_ROW
 from tests.report_fixtures import FORMULA_LIKE, HOSTILE_NAMES, LABEL, PERIOD, hostile_copy
 
-SHEETS = ["About", "Summary", "Quarterly", "Segments", "Bridge", "Economics", "Universe", "Data quality", "Chart data"]
+SHEETS = ["About", "Summary", "Quarterly", "Segments", "Bridge", "Status changes", "Economics", "Universe", "Data quality", "Chart data"]
 
 
 @pytest.fixture(scope="module")
@@ -116,12 +116,34 @@ def test_summary_has_native_charts(workbook):
 def test_bridge_starts_with_the_benchmark_40_to_20(workbook):
     rows = table(workbook["Bridge"])
     assert rows[0]["Name"].value == "基准 Benchmark"
-    assert rows[0]["Gross margin"].value == pytest.approx(0.40)
+    assert rows[0]["Gross margin (after D&A)"].value == pytest.approx(0.40)
     assert rows[0]["= Net margin"].value == pytest.approx(0.20)
     firm = next(r for r in rows if r["Code"].value == "300001")
-    components = ["− Selling", "− Admin", "− R&D", "− Finance (net)", "− Impairment", "− Income tax", "− Other (residual)"]
-    deducted = sum(firm[c].value or 0 for c in components)
-    assert firm["Gross margin"].value - deducted == pytest.approx(firm["= Net margin"].value)
+    # the operating view closes exactly: gross − costs + one-off gains − taxes − residual = net; − minority = parent
+    minus = ["− Selling", "− Admin", "− R&D", "− Finance (net)", "− Credit impairment", "− Asset impairment",
+             "− Taxes and surcharges", "− Income tax", "− Other (residual)"]
+    plus = ["+ Other income (subsidies)", "+ Investment income", "+ Fair-value change", "+ Asset disposal",
+            "+ Non-operating (net)"]
+    net = (firm["Gross margin (after D&A)"].value - sum(firm[c].value or 0 for c in minus)
+           + sum(firm[c].value or 0 for c in plus))
+    assert net == pytest.approx(firm["= Net margin"].value)
+    if firm["= Net margin to parent"].value is not None:
+        assert firm["= Net margin"].value - (firm["− Minority interest"].value or 0) == pytest.approx(
+            firm["= Net margin to parent"].value)
+    # the gross side: D&A sits in 营业成本, so gross + D&A = gross before D&A (at most)
+    if firm["+ D&A (in 营业成本)"].value is not None:
+        assert firm["Gross margin (after D&A)"].value + firm["+ D&A (in 营业成本)"].value == pytest.approx(
+            firm["= Gross before D&A (at most)"].value)
+
+
+def test_status_changes_sheet_says_so_when_empty_or_lists_crossings(workbook):
+    ws = workbook["Status changes"]
+    text = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    rows = [r for r in table(ws) if not str(r["Code"].value).startswith("没有数据")]
+    assert rows or any("Nothing to show" in t for t in text)
+    for r in rows:
+        assert r["Direction"].value in ("up", "down", "changed")
+        assert r["Before"].value != r["Now"].value
 
 
 def test_about_states_period_cut_off_and_benchmarks(workbook):

@@ -59,6 +59,8 @@ class ReportData:
     quality: Table
     quality_counts: Table
     restatements: Table
+    status_changes: Table  # marts.status_changes at the period
+    status_history: Table  # every change up to the period
     panel_counts: dict  # derived quarters, missing reports … in the quarterly panel
     data_tests: list[str]
     run_problems: Table  # failures and warnings of the newest logged run, if any
@@ -97,9 +99,22 @@ SUMMARY_SQL = """
         benchmark_gap_pp(b.net_margin_ttm, $net) as net_gap_pp,
         b.da_to_revenue_ttm, b.da_is_carried, b.interest_to_revenue_ttm,
         b.compute_share_ttm, b.compute_gross_margin_ttm, b.compute_ttm_is_carried,
-        b.revenue_up_profit_down, b.report_missing
+        b.revenue_up_profit_down, b.report_missing,
+        -- the gross side (D&A sits in 营业成本) and EBITDA → net, from marts.margin_bridge
+        m.gross_margin_ex_da, m.ebitda_margin, m.tax_to_revenue, m.ebitda_other_to_revenue, m.one_offs_to_revenue,
+        -- the benchmark on the compute segment and on recurring (扣非) profit, at the report's thresholds
+        b.compute_revenue_ttm,
+        benchmark_gap_pp(b.compute_gross_margin_ttm, $gross) as compute_gross_gap_pp,
+        compute_gross_status(b.compute_revenue_ttm, b.compute_gross_margin_ttm, $gross) as compute_gross_status,
+        b.net_margin_deducted_ttm,
+        benchmark_gap_pp(b.net_margin_deducted_ttm, $net) as net_deducted_gap_pp,
+        threshold_status(b.net_margin_deducted_ttm, b.net_profit_deducted_ttm, $net) as net_deducted_status,
+        coalesce(b.net_margin_ttm >= $net and f.net_margin_parent_ttm >= $net and b.net_margin_deducted_ttm < $net,
+                 false) as net_meets_only_with_one_offs
     from marts.benchmark b
     left join marts.universe u using (code)
+    left join marts.fundamentals f using (code, period_end)
+    left join marts.margin_bridge m on m.code = b.code and m.period_end = b.period_end and m.basis = 'ttm'
     where b.period_end = $period and b.is_current_member
 """
 
@@ -115,6 +130,12 @@ KPI_SQL = f"""
         median(net_gap_pp) as median_net_gap_pp,
         median(da_to_revenue_ttm) as median_da_to_revenue,
         median(interest_to_revenue_ttm) as median_interest_to_revenue,
+        median(gross_margin_ex_da) as median_gross_margin_ex_da,
+        count(*) filter (where gross_margin_ttm < $gross and gross_margin_ex_da >= $gross) as gross_short_only_by_da,
+        count(*) filter (where compute_gross_status = 'meets') as compute_meets,
+        count(*) filter (where compute_gross_status in ('meets', 'below')) as compute_scored,
+        count(*) filter (where net_deducted_status = 'meets') as recurring_meets,
+        count(*) filter (where net_meets_only_with_one_offs) as net_only_with_one_offs,
         median(compute_share_ttm) as median_compute_share,
         sum(revenue_ttm) as revenue_ttm_total
     from ({SUMMARY_SQL})
@@ -124,13 +145,30 @@ BRIDGE_SQL = """
     select
         b.code, b.name,
         benchmark_status(b.gross_margin_ttm, b.net_margin_ttm, b.net_profit_ttm, $gross, $net) as status,
-        b.gross_margin_ttm, b.selling_to_revenue_ttm, b.admin_to_revenue_ttm, b.rd_to_revenue_ttm,
-        b.finance_to_revenue_ttm, b.impairment_to_revenue_ttm, b.tax_to_revenue_ttm, b.other_to_revenue_ttm,
-        b.net_margin_ttm,
-        b.gross_margin_ttm - b.net_margin_ttm as gross_to_net_ttm
+        b.gross_margin_ttm, b.da_to_revenue_ttm, m.gross_margin_ex_da,
+        case when b.gross_margin_ttm < $gross and b.da_to_revenue_ttm is not null
+             then least(b.da_to_revenue_ttm, $gross - b.gross_margin_ttm) * 100 end as gross_gap_da_pp,
+        m.selling_to_revenue, m.admin_to_revenue, m.rd_to_revenue, m.net_finance_to_revenue,
+        m.credit_impairment_to_revenue, m.asset_impairment_to_revenue, m.other_income_to_revenue,
+        m.investment_income_to_revenue, m.fair_value_change_to_revenue, m.asset_disposal_to_revenue,
+        m.non_operating_net_to_revenue, m.taxes_and_surcharges_to_revenue, m.tax_to_revenue,
+        m.operating_other_to_revenue, b.net_margin_ttm, m.minority_interest_to_revenue, m.net_margin_parent,
+        m.ebitda_margin, b.interest_to_revenue_ttm, b.net_margin_deducted_ttm,
+        coalesce(b.net_margin_ttm >= $net and m.net_margin_parent >= $net and b.net_margin_deducted_ttm < $net, false)
+            as net_meets_only_with_one_offs,
+        m.missing_steps
     from marts.benchmark b
+    join marts.margin_bridge m on m.code = b.code and m.period_end = b.period_end and m.basis = 'ttm'
     where b.period_end = $period and b.is_current_member and b.gross_margin_ttm is not null
     order by b.net_margin_ttm desc nulls last, b.code
+"""
+
+# Every status change of current members up to the period (the workbook's Status changes sheet).
+STATUS_HISTORY_SQL = """
+    select code, name, period_end, dimension, previous_period_end, previous_status, status, direction
+    from marts.status_changes
+    where period_end <= $period and is_current_member and direction <> 'first'
+    order by period_end desc, direction desc, dimension, code
 """
 
 QUARTERLY_SQL = """
@@ -235,6 +273,15 @@ ECONOMICS_FILE_COLUMNS = """
 """
 
 
+# Status changes at the report period (marts.status_changes, current members), across a line either way.
+STATUS_CHANGES_SQL = """
+    select c.code, c.name, c.period_end, c.dimension, c.previous_period_end, c.previous_status, c.status, c.direction
+    from marts.status_changes c
+    where c.period_end = $period and c.is_current_member and c.direction in ('up', 'down', 'changed')
+    order by c.direction desc, c.dimension, c.code
+"""
+
+
 def gather(
     paths: Paths, as_of: date | None, gross: float | None, net: float | None, economics_file: Path | None = None
 ) -> ReportData:
@@ -296,6 +343,8 @@ def _gather(con, as_of: date | None, gross: float | None, net: float | None) -> 
         quality=table(QUALITY_SQL),
         quality_counts=table(QUALITY_COUNTS_SQL),
         restatements=table(RESTATEMENTS_SQL),
+        status_changes=table(STATUS_CHANGES_SQL),
+        status_history=table(STATUS_HISTORY_SQL),
         panel_counts=table(PANEL_COUNTS_SQL).records()[0],
         data_tests=data_test_names(),
         run_problems=_run_problems(con),

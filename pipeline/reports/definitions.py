@@ -40,7 +40,11 @@ SHEET_GUIDE = (
      "季度面板：单季与TTM"),
     ("Segments", "every disclosed 主营构成 row of the last two years with its compute classification and the keyword "
      "that matched", "主营构成及算力分类"),
-    ("Bridge", "gross → net margin by component per firm, beside the benchmark's 40 → 20", "毛利率到净利率的桥"),
+    ("Bridge", "where the margin goes per firm: gross margin after D&A (D&A sits in 营业成本), gross before D&A (at "
+     "most), then every line from gross to net incl. each one-off gain, closing exactly; EBITDA and 扣非 net beside",
+     "利润率桥：折旧在营业成本中；毛利率到净利率逐项"),
+    ("Status changes", "who crossed a benchmark line, either way: firm-wide, compute segment, recurring profit",
+     "状态变化"),
     ("Economics", "one leased GPU server's P&L by year under stated assumptions, the utilisation each margin needs, a "
      "utilisation × rent grid of net margin, and each firm's compute gross margin with the utilisation that reproduces "
      "it", "单台GPU服务器经济性与各公司隐含利用率"),

@@ -27,7 +27,11 @@ def benchmark_summary(paths: Paths, period: date | None = None, *, top: int = 5)
         medians = con.execute(
             f"""select median(gross_margin_ttm), median(net_margin_ttm), median(da_to_revenue_ttm),
                        median(interest_to_revenue_ttm), median(compute_share_ttm),
-                       count(*) filter (where revenue_up_profit_down)
+                       count(*) filter (where revenue_up_profit_down),
+                       count(*) filter (where compute_gross_status = 'meets'),
+                       count(*) filter (where compute_gross_status in ('meets', 'below')),
+                       count(*) filter (where net_deducted_status = 'meets'),
+                       count(*) filter (where net_meets_only_with_one_offs)
                 from marts.benchmark b {members}""",
             [period],
         ).fetchone()
@@ -48,10 +52,15 @@ def benchmark_summary(paths: Paths, period: date | None = None, *, top: int = 5)
     )
     status_rows = [(s, counts.get(s, 0), display.pct(counts.get(s, 0) / total)) for s in STATUS_ORDER]
     lines += ["", display.table(["status", "firms", "share"], status_rows), ""]
-    g, n, da, interest, compute, up_down = medians
+    g, n, da, interest, compute, up_down, compute_meets, compute_scored, recurring_meets, one_offs = medians
     lines.append(
-        f"Medians: gross margin {display.pct(g)}, net margin {display.pct(n)}, D&A/revenue {display.pct(da)}, "
-        f"interest/revenue {display.pct(interest)}, compute share {display.pct(compute)}"
+        f"Medians: gross margin {display.pct(g)}, net margin {display.pct(n)}, D&A/revenue {display.pct(da)} (inside "
+        f"营业成本: it lowers the gross margin), interest/revenue {display.pct(interest)} (财务费用: it lowers the net "
+        f"margin), compute share {display.pct(compute)}"
+    )
+    lines.append(
+        f"Compute segments at ≥ {display.pct(gross_b, 0)} gross: {compute_meets} of {compute_scored} with segment cost; "
+        f"recurring (扣非) net ≥ {display.pct(net_b, 0)}: {recurring_meets}; net only with one-off gains: {one_offs}"
     )
     if period.month in (3, 9):
         previous = periods.label(date(period.year - 1, 12, 31) if period.month == 3 else date(period.year, 6, 30))

@@ -12,7 +12,7 @@ from pipeline.reports.data import ReportData
 from pipeline.reports.definitions import SHEET_GUIDE
 from pipeline.reports.excel.about import about
 from pipeline.reports.excel.book import HEADER_ROW, Book
-from pipeline.reports.excel.bridge import bridge
+from pipeline.reports.excel.bridge import bridge, status_changes
 from pipeline.reports.excel.economics import economics
 from pipeline.reports.excel.panel import quarterly, segments
 from pipeline.reports.excel.quality import quality
@@ -35,6 +35,7 @@ def write_workbook(data: ReportData, target: Path) -> Path:
     quarterly(book, sheets["Quarterly"])
     segments(book, sheets["Segments"])
     bridge(book, sheets["Bridge"])
+    status_changes(book, sheets["Status changes"])
     economics(book, sheets["Economics"])
     universe(book, sheets["Universe"])
     quality(book, sheets["Data quality"])

@@ -20,11 +20,14 @@ def summary(book: Book, ws) -> tuple[int, int]:
     )
     against(ws, cells(cols, "gross_margin_ttm", first, last), book.b.gross)
     against(ws, cells(cols, "net_margin_ttm", first, last), book.b.net)
-    for key in ("gross_gap_pp", "net_gap_pp"):
+    against(ws, cells(cols, "compute_gross_margin_ttm", first, last), book.b.gross)
+    against(ws, cells(cols, "net_margin_deducted_ttm", first, last), book.b.net)
+    for key in ("gross_gap_pp", "net_gap_pp", "compute_gross_gap_pp", "net_deducted_gap_pp"):
         diverging(ws, cells(cols, key, first, last))
     for key in ("da_to_revenue_ttm", "interest_to_revenue_ttm"):
         burden(ws, cells(cols, key, first, last))
-    flagged(ws, cells(cols, "revenue_up_profit_down", first, last))
+    for key in ("revenue_up_profit_down", "net_meets_only_with_one_offs"):
+        flagged(ws, cells(cols, key, first, last))
     return first, last
 
 

@@ -21,7 +21,14 @@ from pipeline.reports.data import ReportData
 from pipeline.reports.html.economics import economics_firms, economics_grid, economics_table
 from pipeline.reports.html.figures import BAR_ENDS, MAX_BARS, Figures, ranked_ends
 from pipeline.reports.html.firm import firm_view
-from pipeline.reports.html.market import burden_bars, compute_scatter, gap_bars, growth_scatter, margins_scatter
+from pipeline.reports.html.bridges import (
+    compute_margin_scatter,
+    ebitda_waterfall,
+    gross_side_bars,
+    recurring_scatter,
+    status_changes_table,
+)
+from pipeline.reports.html.market import compute_scatter, gap_bars, growth_scatter, margins_scatter
 from pipeline.reports.html.page import CONFIG, FONT, NAVY, PAGE, esc, script_json
 from pipeline.reports.html.sections import changes_table, definitions, kpis, provenance, takeaway
 
@@ -31,7 +38,10 @@ TITLES = {
     "chart-margins": "毛利率 vs 净利率 · Gross vs net margin against the benchmark",
     "chart-gap": "净利率差距排名 · Net-margin gap to the benchmark",
     "chart-growth": "营收同比 vs 净利同比 · Revenue growth vs profit growth",
-    "chart-burden": "折旧与利息负担 · Depreciation and interest burden",
+    "chart-gross-side": "毛利率与折旧 · Gross margin, and before depreciation (at most)",
+    "chart-waterfall": "EBITDA 到净利率 · From EBITDA margin to net margin",
+    "chart-compute-margin": "算力业务毛利率 vs 基准 · The compute segment's gross margin against the benchmark",
+    "chart-recurring": "净利率 vs 扣非净利率 · Reported against recurring net margin",
     "chart-compute": "算力收入占比 vs 毛利率 · Compute share of revenue and gross margin",
     "chart-econ-grid": "单台服务器经济性 · One GPU server: net margin by utilisation and rent",
     "chart-econ-firms": "隐含利用率 · The utilisation at which one server earns each firm's compute margin",
@@ -42,7 +52,10 @@ CHARTS = {
     "chart-margins": margins_scatter,
     "chart-gap": gap_bars,
     "chart-growth": growth_scatter,
-    "chart-burden": burden_bars,
+    "chart-gross-side": gross_side_bars,
+    "chart-waterfall": ebitda_waterfall,
+    "chart-compute-margin": compute_margin_scatter,
+    "chart-recurring": recurring_scatter,
     "chart-compute": compute_scatter,
     "chart-econ-grid": economics_grid,
     "chart-econ-firms": economics_firms,
@@ -80,7 +93,11 @@ def render(data: ReportData, plotly_js: str) -> str:
         gap=card("chart-gap", wide=True),
         growth=card("chart-growth"),
         compute=card("chart-compute"),
-        burden=card("chart-burden", wide=True),
+        gross_side=card("chart-gross-side", wide=True),
+        waterfall=card("chart-waterfall"),
+        compute_margin=card("chart-compute-margin"),
+        recurring=card("chart-recurring"),
+        status_changes=status_changes_table(figs),
         econ_grid=card("chart-econ-grid"),
         econ_firms=card("chart-econ-firms"),
         econ_table=economics_table(figs),

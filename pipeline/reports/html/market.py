@@ -1,4 +1,4 @@
-"""The market charts: margins and growth as bubbles, the ranked gap and burden bars, compute share."""
+"""The market charts: margins and growth as bubbles, the ranked gap bars, compute share."""
 
 from __future__ import annotations
 
@@ -108,30 +108,6 @@ def growth_scatter(figs: Figures) -> str:
     note = (f"{flagged} firms flagged 增收不增利 on TTM values. {missing} have no profit YoY (prior-year profit ≤ 0"
             f": {recovered} 扭亏, {turned} 转亏, the rest still loss-making) and are not plotted.")
     return note + zoom_note(outside)
-
-
-def burden_bars(figs: Figures) -> str:
-    rows = [r for r in figs.rows if r["da_to_revenue_ttm"] is not None or r["interest_to_revenue_ttm"] is not None]
-    rows.sort(key=lambda r: -((r["da_to_revenue_ttm"] or 0) + (r["interest_to_revenue_ttm"] or 0)))
-    shown, what = ranked_ends(rows)
-    codes = [r["code"] for r in shown]
-    custom = [[figs.hover_firm(r), " (沿用 carried from the last H1/FY)" if r["da_is_carried"] else ""] for r in shown]
-    traces = [
-        {"type": "bar", "name": "折旧摊销 D&A / revenue", "x": codes, "y": [rounded(r["da_to_revenue_ttm"]) for r in shown],
-         "marker": {"color": NAVY}, "customdata": custom,
-         "hovertemplate": "%{customdata[0]}<br>折旧摊销/收入 D&A: %{y:.1%}%{customdata[1]}<extra></extra>"},
-        {"type": "bar", "name": "利息 Interest / revenue", "x": codes,
-         "y": [rounded(r["interest_to_revenue_ttm"]) for r in shown], "marker": {"color": ORANGE}, "customdata": custom,
-         "hovertemplate": "%{customdata[0]}<br>利息/收入 Interest: %{y:.1%}<extra></extra>"},
-    ]
-    figs.add("chart-burden", traces, figs.layout(
-        barmode="stack", bargap=0.15,
-        xaxis=ranked_axis(shown),
-        yaxis={"title": {"text": "占营业收入 Share of revenue TTM"}, "tickformat": ".0%"},
-        margin=RANKED_MARGIN,
-    ))
-    return (f"Depreciation and amortisation plus interest expense, each over revenue TTM, {what}, heaviest first. "
-            "D&A is disclosed in H1 and FY reports only: at Q1 and Q3 it is carried (hover says so).")
 
 
 def compute_scatter(figs: Figures) -> str:

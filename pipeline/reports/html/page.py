@@ -100,7 +100,13 @@ PAGE = """<!DOCTYPE html>
 {gap}
 {growth}
 {compute}
-{burden}
+{gross_side}
+{waterfall}
+{compute_margin}
+{recurring}
+<section class="card wide"><h2>状态变化 · Who crossed a benchmark line this quarter</h2>
+{status_changes}
+</section>
 {econ_grid}
 {econ_firms}
 <section class="card wide"><h2>单台服务器逐年损益 · One server, year by year</h2>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline.display import pct
 from pipeline.reports.definitions import DEFINITIONS, STATUS_COLOURS, STATUS_LABELS, STATUS_MEANING, STATUS_ORDER
+from pipeline.reports.html.bridges import takeaway_facts
 from pipeline.reports.html.figures import Figures
 from pipeline.reports.html.page import esc
 
@@ -25,7 +26,10 @@ def kpis(figs: Figures) -> str:
         ("双达标 Meet both", f"{k['meets_both']}", f"{pct(share)} of firms at {b.gross:.0%} / {b.net:.0%}"),
         ("毛利率中位数 Median gross", pct(k["median_gross_margin"]), f"{pp(k['median_gross_gap_pp'])} vs {b.gross:.0%}"),
         ("净利率中位数 Median net", pct(k["median_net_margin"]), f"{pp(k['median_net_gap_pp'])} vs {b.net:.0%}"),
-        ("折旧摊销/收入 Median D&A", pct(k["median_da_to_revenue"]), f"interest {pct(k['median_interest_to_revenue'])} of revenue"),
+        ("折旧前毛利率 Median gross before D&A", "≤ " + pct(k["median_gross_margin_ex_da"]),
+         f"D&A sits in 营业成本: median D&A {pct(k['median_da_to_revenue'])} of revenue"),
+        ("扣非达标 Recurring net ≥ " + f"{b.net:.0%}", f"{k['recurring_meets']}",
+         f"{k['net_only_with_one_offs']} meet net only with one-off gains"),
         ("算力占比 Median compute share", pct(k["median_compute_share"]), "of revenue, TTM"),
         ("亏损 Loss-making", f"{k['loss_making']}", "net profit TTM < 0"),
         ("增收不增利", f"{k['revenue_up_profit_down']}", "revenue up, profit not (TTM)"),
@@ -48,9 +52,7 @@ def takeaway(figs: Figures) -> str:
         f"{k['meets_both']} of {firms} compute-leasing firms meet both the {b.gross:.0%} gross and the {b.net:.0%} net "
         f"benchmark at {figs.d.label}. The median firm earns {pct(k['median_gross_margin'])} gross and "
         f"{pct(k['median_net_margin'])} net ({pp(k['median_gross_gap_pp'])} and {pp(k['median_net_gap_pp'])} "
-        f"against the benchmarks); "
-        f"depreciation takes a median {pct(k['median_da_to_revenue'])} of revenue and interest "
-        f"{pct(k['median_interest_to_revenue'])}. {k['loss_making']} firms are loss-making and "
+        f"against the benchmarks). {takeaway_facts(figs)} {k['loss_making']} firms are loss-making and "
         f"{k['revenue_up_profit_down']} grew revenue without growing profit (增收不增利)."
     )
 
@@ -88,6 +90,19 @@ def definitions(figs: Figures) -> str:
             f"<table><thead><tr><th>术语 Term</th><th>Definition</th><th>定义</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
+def yoy_check(figs: Figures) -> str:
+    """The data note on computed YoY against EastMoney's own *_YOY (metrics.md, Restatements and reconciliation)."""
+    rows = [r for r in figs.d.quality.records()
+            if r["check_name"] == "yoy_mismatch" and r["period_end"] == figs.d.period]
+    if not rows:
+        return (f"at {figs.d.label} every computed YoY that EastMoney also reports agrees with its *_YOY within 0.5 pp "
+                "(YoY compares against the prior year as restated in the latest version)")
+    firms = sorted({f"{r['code']} {r['name'] or ''}".strip() for r in rows})
+    shown = ", ".join(firms[:8]) + (f" and {len(firms) - 8} more" if len(firms) > 8 else "")
+    return (f"at {figs.d.label} {len(firms)} firms' computed YoY differs from EastMoney's *_YOY by more than 0.5 pp "
+            f"(usually a restatement or a merger; YoY here uses the restated prior year): {shown}")
+
+
 def provenance(figs: Figures) -> str:
     info, b, pc = figs.d.info, figs.b, figs.d.panel_counts
     items = [
@@ -100,5 +115,6 @@ def provenance(figs: Figures) -> str:
         ("口径 Flags", f"{pc.get('derived_quarters')} derived quarters, {pc.get('da_carried')} carried D&A values, "
                       f"{pc.get('missing_reports')} missing reports, {pc.get('restated')} restated reports in the panel; "
                       "details in the workbook's Data quality sheet"),
+        ("同比核对 YoY check", yoy_check(figs)),
     ]
     return "\n".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
