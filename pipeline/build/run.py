@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 import errno
+import math
 import os
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from pipeline import codes, sources
 from pipeline.build.publish import (
@@ -37,7 +38,7 @@ from pipeline.config import SEEDS_DIR, SQL_DIR, Paths
 from pipeline.display import sql_quote
 from pipeline.economics import solver, tables
 from pipeline.economics.assumptions import load_assumptions
-from pipeline.errors import DataTestFailed, LeasewatchError
+from pipeline.errors import DataTestFailed, LeasewatchError, UsageError
 from pipeline.raw.store import RawStore
 from pipeline.runtime.lock import refresh_lock
 from pipeline.runtime.runlog import write_runs_table
@@ -136,13 +137,19 @@ def build(
     net_benchmark: float | None = None,
     on_step: Callable[[str], None] | None = None,
     keep: int = KEEP_WAREHOUSES,
+    screen: Mapping[str, float] | None = None,
 ) -> BuildResult:
-    """Build a new warehouse from the raw layer and swap it in. Raises DataTestFailed, keeping the old one."""
+    """Build a new warehouse from the raw layer and swap it in. Raises DataTestFailed, keeping the old one.
+
+    `screen` overrides thresholds of sql/seeds/carry_screen.csv by name for this build (UsageError for a name the
+    seed does not have)."""
+    overrides = screen_overrides(screen)
     with refresh_lock(paths, "build"):
-        return _build(paths, gross_benchmark, net_benchmark, on_step or (lambda _msg: None), max(keep, 1))
+        return _build(paths, gross_benchmark, net_benchmark, on_step or (lambda _msg: None), max(keep, 1), overrides)
 
 
-def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], None], keep: int) -> BuildResult:
+def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], None], keep: int,
+           screen: Mapping[str, float]) -> BuildResult:
     import duckdb
 
     from pipeline.normalize.cache import NormalizedCache
@@ -179,7 +186,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     try:
         con = duckdb.connect(str(target), config=_duckdb_settings(folder))
         try:
-            result = _build_into(con, tables, fetch_log(store.records() if problems else records), gross_benchmark, net_benchmark, step)
+            result = _build_into(con, tables, fetch_log(store.records() if problems else records), gross_benchmark, net_benchmark, step, screen)
             step("comparing with the previous warehouse")
             result.rows_changed, note = rows_changed(con, paths.warehouse, result.row_counts)
             result.status_changes = new_status_changes(con, paths.warehouse)
@@ -276,14 +283,14 @@ def _load_fetches(con, fetches: list[tuple]) -> None:
     con.unregister("fetch_log")
 
 
-def _build_into(con, tables, fetches, gross_benchmark, net_benchmark, step) -> BuildResult:
+def _build_into(con, tables, fetches, gross_benchmark, net_benchmark, step, screen=None) -> BuildResult:
     for schema in ("raw", "seeds", "staging", "intermediate", "marts", "ops"):
         con.execute(f"create schema if not exists {schema}")
     step("loading raw tables")
     tables.load(con)
     _load_fetches(con, fetches)
     step("loading seeds")
-    _load_seeds(con, gross_benchmark, net_benchmark)
+    _load_seeds(con, gross_benchmark, net_benchmark, screen or {})
     con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
 
     models = load_models()
@@ -307,7 +314,26 @@ def _build_into(con, tables, fetches, gross_benchmark, net_benchmark, step) -> B
     return result
 
 
-def _load_seeds(con, gross_benchmark: float | None, net_benchmark: float | None) -> None:
+def screen_thresholds() -> dict[str, float]:
+    """The carry screen's default thresholds by name (sql/seeds/carry_screen.csv)."""
+    with (SEEDS_DIR / "carry_screen.csv").open(encoding="utf-8") as fh:
+        return {row["name"]: float(row["threshold"]) for row in csv.DictReader(fh)}
+
+
+def screen_overrides(screen: Mapping[str, float] | None) -> dict[str, float]:
+    """Validate `--screen` overrides against the seed: a known name and a finite, non-negative value."""
+    known = screen_thresholds()
+    for name, value in (screen or {}).items():
+        if name not in known:
+            raise UsageError(f"unknown carry-screen threshold '{name}'", f"use one of: {', '.join(known)}")
+        if not math.isfinite(value) or value < 0:
+            raise UsageError(f"carry-screen threshold {name}={value} is not a finite number ≥ 0",
+                             f"give a value like {name}={known[name]:g}")
+    return dict(screen or {})
+
+
+def _load_seeds(con, gross_benchmark: float | None, net_benchmark: float | None,
+                screen: Mapping[str, float] | None = None) -> None:
     con.execute(
         f"create table seeds.benchmarks as select * from read_csv('{SEEDS_DIR / 'benchmarks.csv'}', header=true, "
         "columns={'metric': 'VARCHAR', 'threshold': 'DOUBLE', 'source': 'VARCHAR', 'note': 'VARCHAR'})"
@@ -319,6 +345,14 @@ def _load_seeds(con, gross_benchmark: float | None, net_benchmark: float | None)
                 "update seeds.benchmarks set threshold = ?, source = 'command-line override' where metric = ?",
                 [value, metric],
             )
+    con.execute(
+        f"create table seeds.carry_screen as select *, 'sql/seeds/carry_screen.csv' as source "
+        f"from read_csv('{SEEDS_DIR / 'carry_screen.csv'}', header=true, "
+        "columns={'name': 'VARCHAR', 'threshold': 'DOUBLE', 'unit': 'VARCHAR', 'note': 'VARCHAR'})"
+    )
+    for name, value in (screen or {}).items():
+        con.execute("update seeds.carry_screen set threshold = ?, source = 'command-line override' where name = ?",
+                    [value, name])
     con.execute(
         f"create table seeds.compute_keywords as select *, row_number() over () as priority "
         f"from read_csv('{SEEDS_DIR / 'compute_keywords.csv'}', header=true, "

@@ -22,15 +22,17 @@ def build(
     ctx: typer.Context,
     gross: Annotated[Optional[float], typer.Option("--gross", min=0, max=1, help="Gross-margin benchmark (fraction) [default: seed, 0.40].")] = None,
     net: Annotated[Optional[float], typer.Option("--net", min=-1, max=1, help="Net-margin benchmark (fraction) [default: seed, 0.20].")] = None,
+    screen: Annotated[Optional[list[str]], typer.Option("--screen", metavar="NAME=VALUE", help="Override a carry-screen threshold of sql/seeds/carry_screen.csv for this build, e.g. --screen net_debt_to_ebitda_max=3 (repeatable).")] = None,
 ) -> None:
     """Rebuild the warehouse from the raw layer, run the data tests and swap it in atomically.
 
-    Example: leasewatch build
+    Example: leasewatch build --screen interest_coverage_min=2
     """
     from pipeline import display
     from pipeline.build.run import build as run_build
 
-    result = run_build(paths_of(ctx), gross_benchmark=gross, net_benchmark=net, on_step=echo_err)
+    result = run_build(paths_of(ctx), gross_benchmark=gross, net_benchmark=net, on_step=echo_err,
+                       screen=parse_screen(screen or []))
     if result.is_sample:
         echo_err(display.SAMPLE_BANNER)
     marts = {k: v for k, v in result.row_counts.items() if k.startswith("marts.")}
@@ -114,3 +116,20 @@ def export(
     for path in result.files:
         typer.echo(f"{path}  {result.rows[path.stem]:,} rows")
     typer.echo(f"{result.info_file}")
+
+
+def parse_screen(items: list[str]) -> dict[str, float]:
+    """`NAME=VALUE` pairs of --screen; names are checked against the seed by the build."""
+    from pipeline.errors import UsageError
+
+    parsed: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+        if not sep or not name.strip() or number is None:
+            raise UsageError(f"--screen '{item}' is not NAME=VALUE", "write it like --screen interest_coverage_min=2")
+        parsed[name.strip()] = number
+    return parsed

@@ -54,6 +54,8 @@ joined as (
         i.net_profit_deducted,
         c.capex,
         c.operating_cash_flow,
+        c.other_financing_paid,
+        c.finlease_obtained_fa,
         c.fa_depreciation,
         c.rou_depreciation,
         c.intangible_amortization,
@@ -73,6 +75,10 @@ joined as (
         b.bond_payable,
         b.lease_liab,
         b.long_payable,
+        b.accounts_receivable,
+        b.contract_assets,
+        b.total_current_assets,
+        b.total_current_liabilities,
         i.is_sample
     from income i
     left join cashflow c using (code, period_end)
