@@ -70,11 +70,13 @@ create or replace macro threshold_status(margin, profit, threshold) as
 
 -- The compute segment's gross margin against the gross benchmark (metrics.md, Benchmark): not_disclosed (no
 -- product or industry segments), no_compute_segment (disclosed, none is compute), no_segment_cost (compute revenue
--- without its cost), meets, below.
+-- without its cost), meets, below; segments_inconsistent where the TTM compute revenue is negative (the H1/FY
+-- segment reports of the window disagree: marts.data_quality compute_ttm_negative).
 create or replace macro compute_gross_status(compute_revenue, compute_gross_margin, threshold) as
     case
         when compute_revenue is null then 'not_disclosed'
-        when compute_revenue <= 0 then 'no_compute_segment'
+        when compute_revenue < 0 then 'segments_inconsistent'
+        when compute_revenue = 0 then 'no_compute_segment'
         when compute_gross_margin is null then 'no_segment_cost'
         when compute_gross_margin >= threshold then 'meets'
         else 'below'
@@ -102,3 +104,55 @@ create or replace macro implied_utilization_note(utilization_term, utilization_y
         when utilization_year1 is null
             then 'reachable over the term, not in year 1 (a young fleet could not earn it)'
     end;
+
+-- Status transitions (metrics.md, Benchmark): one definition for marts.status_changes and for a report rescored at
+-- other thresholds (`leasewatch report --gross/--net`). `tbl` has code, name, period_end, is_current_member,
+-- is_sample, report_missing, status, compute_gross_status and net_deducted_status (marts.benchmark, or the report's
+-- rescored copy of it). Only scored statuses take part: a period without one (no_data, not_disclosed,
+-- no_compute_segment, no_segment_cost, segments_inconsistent) or without a report is skipped, so a change is
+-- between a firm's consecutive scored periods and 'first' is its first scored one. direction: up / down by rank,
+-- 'changed' between statuses of one rank (gross_only ↔ net_only).
+--   firm_wide: meets_both 4 > gross_only, net_only 3 > below_both 2 > loss_making 1
+--   compute:   meets 2 > below 1          recurring: meets 3 > below 2 > loss_making 1
+create or replace macro status_transitions(tbl) as table
+    with scored as (
+        select code, name, period_end, is_current_member, is_sample, status, compute_gross_status,
+               net_deducted_status
+        from query_table(tbl)
+        where not report_missing
+    ),
+    long as (
+        select code, name, period_end, is_current_member, is_sample, 'firm_wide' as dimension, status,
+               case status when 'meets_both' then 4 when 'gross_only' then 3 when 'net_only' then 3
+                           when 'below_both' then 2 when 'loss_making' then 1 end as rank_
+        from scored
+        union all
+        select code, name, period_end, is_current_member, is_sample, 'compute', compute_gross_status,
+               case compute_gross_status when 'meets' then 2 when 'below' then 1 end
+        from scored
+        union all
+        select code, name, period_end, is_current_member, is_sample, 'recurring', net_deducted_status,
+               case net_deducted_status when 'meets' then 3 when 'below' then 2 when 'loss_making' then 1 end
+        from scored
+    ),
+    ordered as (
+        select *,
+               lag(period_end) over w as previous_period_end,
+               lag(status) over w as previous_status,
+               lag(rank_) over w as previous_rank
+        from long
+        where rank_ is not null
+        window w as (partition by code, dimension order by period_end)
+    )
+    select
+        code, name, period_end, dimension, previous_period_end, previous_status, status,
+        case
+            when previous_period_end is null then 'first'
+            when rank_ = previous_rank then 'changed'
+            when rank_ > previous_rank then 'up'
+            else 'down'
+        end as direction,
+        is_current_member, is_sample
+    from ordered
+    where previous_period_end is null or status <> previous_status;
+

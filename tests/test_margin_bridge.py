@@ -97,11 +97,22 @@ def test_every_bridge_step_of_the_constructed_year(con):
 
 
 def test_lines_the_statement_does_not_show_are_null_and_named(con):
-    b = row(con, "marts.margin_bridge", "code = '600001' and period_end = '2023-12-31' and basis = 'fy'")
+    # 300001 never shows 其他收益, 公允价值变动, R&D or minority interest: NULL and named, never an invented 0
+    b = row(con, "marts.margin_bridge", "code = '300001' and period_end = '2024-12-31' and basis = 'fy'")
     assert b["other_income_to_revenue"] is None and b["fair_value_change_to_revenue"] is None
-    assert b["one_offs_to_revenue"] is None and b["gross_margin_ex_da"] is None
-    for step in ("rd", "other_income", "fair_value_change", "depreciation_amortization", "minority_interest"):
+    assert b["one_offs_to_revenue"] is None
+    for step in ("rd", "other_income", "fair_value_change", "minority_interest"):
         assert step in b["missing_steps"].split(", ")
+
+
+def test_a_line_the_firm_shows_elsewhere_is_zero_in_a_report_without_it(con):
+    # 600001 shows its one-off lines in FY2024 only: EastMoney leaves a zero line empty, so FY2023 counts 0 there
+    b = row(con, "marts.margin_bridge", "code = '600001' and period_end = '2023-12-31' and basis = 'fy'")
+    assert b["other_income_to_revenue"] == 0 and b["fair_value_change_to_revenue"] == 0
+    assert b["asset_impairment_to_revenue"] == 0 and b["minority_interest_to_revenue"] == 0
+    assert b["gross_margin_ex_da"] is None  # no D&A disclosed in FY2023: unknown, not 0
+    assert "depreciation_amortization" in b["missing_steps"].split(", ")
+    assert "other_income" not in b["missing_steps"].split(", ")
 
 
 def test_zero_revenue_leaves_every_ratio_null(con):
@@ -155,18 +166,17 @@ def test_status_changes_list_each_crossing_with_both_statuses(con):
         "select period_end::varchar, previous_status, status, direction from marts.status_changes "
         "where code = '600001' and dimension = 'firm_wide' order by period_end"
     ).fetchall()
-    # FY2023: 20 % gross, 5 % net; 2024 Q1–Q3 have no TTM (Q1–Q3 2023 were not reported); FY2024 meets net only
+    # FY2023: 20 % gross, 5 % net; 2024 Q1–Q3 have no TTM (Q1–Q3 2023 were not reported) and no score, so they
+    # are skipped: FY2024 meets net only, one step up from FY2023
     assert rows == [
         ("2023-12-31", None, "below_both", "first"),
-        ("2024-03-31", "below_both", "no_data", "changed"),
-        ("2024-12-31", "no_data", "net_only", "changed"),
+        ("2024-12-31", "below_both", "net_only", "up"),
     ]
     compute = con.execute(
         "select period_end::varchar, status, direction from marts.status_changes "
         "where code = '300001' and dimension = 'compute' order by period_end"
     ).fetchall()
-    assert compute[0][2] == "first" and all(s in ("meets", "below", "not_disclosed", "no_compute_segment", "no_segment_cost")
-                                            for _, s, _ in compute)
+    assert compute[0][2] == "first" and all(s in ("meets", "below") for _, s, _ in compute)  # scored statuses only
 
 
 def test_a_build_reports_the_crossings_new_since_the_previous_one(tmp_path):
@@ -186,6 +196,24 @@ def test_a_build_reports_the_crossings_new_since_the_previous_one(tmp_path):
     firm_wide = [c for c in changes if c["code"] == "600001" and c["dimension"] == "firm_wide"]
     assert [(str(c["period_end"]), c["status"]) for c in firm_wide] == [("2024-12-31", "net_only")]
     assert all(c["code"] == "600001" for c in changes)
+
+    # a build at other benchmarks moves statuses without anyone crossing anything: not listed, said instead
+    rescored = build(paths, gross_benchmark=0.15)
+    assert rescored.status_changes is None
+    assert any("benchmarks changed since the last build (gross 40% / net 20% → gross 15% / net 20%)" in w
+               for w in rescored.warnings)
+
+
+def test_a_report_at_other_thresholds_lists_the_crossings_of_its_own(built):
+    from pipeline.reports.data import gather
+
+    at_seed = gather(built, date(2024, 12, 31), None, None).status_history.records()
+    assert [(r["code"], r["previous_status"], r["status"], r["direction"]) for r in at_seed
+            if r["dimension"] == "firm_wide"] == [("600001", "below_both", "net_only", "up")]
+    # at 15 % gross, FY2023's 20 % gross already met it and FY2024's 16.7 % still does: gross_only → meets_both
+    rescored = gather(built, date(2024, 12, 31), 0.15, None).status_history.records()
+    assert [(r["code"], r["previous_status"], r["status"], r["direction"]) for r in rescored
+            if r["dimension"] == "firm_wide"] == [("600001", "gross_only", "meets_both", "up")]
 
 
 def test_eastmoney_yoy_that_disagrees_with_the_computed_one_is_flagged(con):

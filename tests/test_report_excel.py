@@ -131,8 +131,8 @@ def test_bridge_starts_with_the_benchmark_40_to_20(workbook):
         assert firm["= Net margin"].value - (firm["− Minority interest"].value or 0) == pytest.approx(
             firm["= Net margin to parent"].value)
     # the gross side: D&A sits in 营业成本, so gross + D&A = gross before D&A (at most)
-    if firm["+ D&A (in 营业成本)"].value is not None:
-        assert firm["Gross margin (after D&A)"].value + firm["+ D&A (in 营业成本)"].value == pytest.approx(
+    if firm["+ D&A in 营业成本 (at most)"].value is not None:
+        assert firm["Gross margin (after D&A)"].value + firm["+ D&A in 营业成本 (at most)"].value == pytest.approx(
             firm["= Gross before D&A (at most)"].value)
 
 

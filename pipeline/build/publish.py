@@ -207,21 +207,28 @@ def rows_changed(con, previous: Path, counts: dict[str, int]) -> tuple[dict | No
 STATUS_CHANGE_COLUMNS = ("code", "name", "period_end", "dimension", "previous_status", "status", "direction")
 
 
-def new_status_changes(con, previous: Path) -> list[dict] | None:
+def new_status_changes(con, previous: Path) -> tuple[list[dict] | None, str | None]:
     """Rows of marts.status_changes the previous warehouse lacked (by code, period, dimension and status): who
-    crossed a benchmark line since the last build, either way. None when there is nothing to compare with (a
-    first build, a previous warehouse from before the mart, or one that cannot be opened)."""
+    crossed a benchmark line since the last build, either way; and a note when they cannot be compared. None when
+    there is nothing to compare with (a first build, a previous warehouse from before the mart, or one that cannot
+    be opened), or when the benchmarks differ (a build with --gross/--net): a changed threshold moves statuses
+    without any firm crossing anything, and the note says so."""
     import duckdb
 
     if not previous.exists():
-        return None
+        return None, None
     try:
         con.execute(f"attach '{sql_quote(str(previous))}' as previous_ (read_only)")
     except duckdb.Error:
-        return None
+        return None, None
     try:
         if not _columns(con, "previous_", "marts.status_changes"):
-            return None
+            return None, None
+        thresholds = "select metric, threshold from {}seeds.benchmarks order by metric"
+        now, before = con.execute(thresholds.format("")).fetchall(), con.execute(thresholds.format("previous_.")).fetchall()
+        if now != before:
+            return None, (f"benchmarks changed since the last build ({_thresholds(before)} → {_thresholds(now)}): "
+                          "status changes are not compared (marts.status_changes holds them at the new benchmarks)")
         key = "code, period_end, dimension, status"
         rows = con.execute(
             f"""
@@ -234,7 +241,12 @@ def new_status_changes(con, previous: Path) -> list[dict] | None:
         ).fetchall()
     finally:
         con.execute("detach previous_")
-    return [dict(zip(STATUS_CHANGE_COLUMNS, r)) for r in rows]
+    return [dict(zip(STATUS_CHANGE_COLUMNS, r)) for r in rows], None
+
+
+def _thresholds(rows: list[tuple]) -> str:
+    """[('gross_margin', 0.4), ('net_margin', 0.2)] → 'gross 40% / net 20%'."""
+    return " / ".join(f"{metric.removesuffix('_margin')} {threshold:.0%}" for metric, threshold in rows)
 
 
 def _columns(con, database: str | None, table: str) -> list[tuple[str, str]]:

@@ -189,9 +189,8 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
             result = _build_into(con, tables, fetch_log(store.records() if problems else records), gross_benchmark, net_benchmark, step, screen)
             step("comparing with the previous warehouse")
             result.rows_changed, note = rows_changed(con, paths.warehouse, result.row_counts)
-            result.status_changes = new_status_changes(con, paths.warehouse)
-            if note:
-                warnings.append(note)
+            result.status_changes, status_note = new_status_changes(con, paths.warehouse)
+            warnings += [n for n in (note, status_note) if n]
             write_runs_table(con, paths)
         finally:
             con.close()

@@ -101,7 +101,7 @@ SUMMARY_SQL = """
         b.compute_share_ttm, b.compute_gross_margin_ttm, b.compute_ttm_is_carried,
         b.revenue_up_profit_down, b.report_missing,
         -- the gross side (D&A sits in 营业成本) and EBITDA → net, from marts.margin_bridge
-        m.gross_margin_ex_da, m.ebitda_margin, m.tax_to_revenue, m.ebitda_other_to_revenue, m.one_offs_to_revenue,
+        m.da_in_cost_at_most, m.da_exceeds_cost, m.gross_margin_ex_da, m.ebitda_margin, m.tax_to_revenue, m.ebitda_other_to_revenue, m.one_offs_to_revenue,
         -- the benchmark on the compute segment and on recurring (扣非) profit, at the report's thresholds
         b.compute_revenue_ttm,
         benchmark_gap_pp(b.compute_gross_margin_ttm, $gross) as compute_gross_gap_pp,
@@ -145,9 +145,9 @@ BRIDGE_SQL = """
     select
         b.code, b.name,
         benchmark_status(b.gross_margin_ttm, b.net_margin_ttm, b.net_profit_ttm, $gross, $net) as status,
-        b.gross_margin_ttm, b.da_to_revenue_ttm, m.gross_margin_ex_da,
-        case when b.gross_margin_ttm < $gross and b.da_to_revenue_ttm is not null
-             then least(b.da_to_revenue_ttm, $gross - b.gross_margin_ttm) * 100 end as gross_gap_da_pp,
+        b.gross_margin_ttm, m.da_in_cost_at_most, m.gross_margin_ex_da, m.da_exceeds_cost,
+        case when b.gross_margin_ttm < $gross and m.da_in_cost_at_most is not null
+             then least(m.da_in_cost_at_most, $gross - b.gross_margin_ttm) * 100 end as gross_gap_da_pp,
         m.selling_to_revenue, m.admin_to_revenue, m.rd_to_revenue, m.net_finance_to_revenue,
         m.credit_impairment_to_revenue, m.asset_impairment_to_revenue, m.other_income_to_revenue,
         m.investment_income_to_revenue, m.fair_value_change_to_revenue, m.asset_disposal_to_revenue,
@@ -163,10 +163,22 @@ BRIDGE_SQL = """
     order by b.net_margin_ttm desc nulls last, b.code
 """
 
+# The statuses at the report's thresholds (the warehouse's, or --gross/--net), with the rules marts.benchmark uses,
+# as a temporary table that status_transitions (sql/macros.sql, the macro marts.status_changes is built with) reads:
+# a rescored report lists the crossings of its own thresholds.
+RESCORED_SQL = """
+    create or replace temp table report_scores_ as
+    select code, name, period_end, is_current_member, is_sample, report_missing,
+           benchmark_status(gross_margin_ttm, net_margin_ttm, net_profit_ttm, $gross, $net) as status,
+           compute_gross_status(compute_revenue_ttm, compute_gross_margin_ttm, $gross) as compute_gross_status,
+           threshold_status(net_margin_deducted_ttm, net_profit_deducted_ttm, $net) as net_deducted_status
+    from marts.benchmark
+"""
+
 # Every status change of current members up to the period (the workbook's Status changes sheet).
 STATUS_HISTORY_SQL = """
     select code, name, period_end, dimension, previous_period_end, previous_status, status, direction
-    from marts.status_changes
+    from status_transitions('report_scores_')
     where period_end <= $period and is_current_member and direction <> 'first'
     order by period_end desc, direction desc, dimension, code
 """
@@ -276,7 +288,7 @@ ECONOMICS_FILE_COLUMNS = """
 # Status changes at the report period (marts.status_changes, current members), across a line either way.
 STATUS_CHANGES_SQL = """
     select c.code, c.name, c.period_end, c.dimension, c.previous_period_end, c.previous_status, c.status, c.direction
-    from marts.status_changes c
+    from status_transitions('report_scores_') c
     where c.period_end = $period and c.is_current_member and c.direction in ('up', 'down', 'changed')
     order by c.direction desc, c.dimension, c.code
 """
@@ -325,6 +337,7 @@ def _gather(con, as_of: date | None, gross: float | None, net: float | None) -> 
         cursor = con.execute(sql, names)
         return Table([d[0] for d in cursor.description], cursor.fetchall())
 
+    con.execute(RESCORED_SQL, {k: v for k, v in params.items() if f"${k}" in RESCORED_SQL})
     summary = table(SUMMARY_SQL + " order by net_gap_pp desc nulls last, revenue_ttm desc nulls last, code")
     kpis = table(KPI_SQL).records()[0]
     counts = dict(Counter(r["status"] for r in summary.records()))

@@ -127,11 +127,16 @@ DEFINITIONS = (
     ),
     (
         "Margin bridge 利润率桥",
-        "gross margin − selling − admin − R&D − net finance expense − impairments − income tax − other = net margin, "
-        "each as a share of revenue TTM; other is the residual (taxes and surcharges, other income, investment and "
-        "non-operating items).",
-        "毛利率 − 销售费用率 − 管理费用率 − 研发费用率 − 财务费用率 − 减值损失率 − 所得税率 − 其他 = 净利率（均占营业收入TTM）；"
-        "其他为余项（税金及附加、其他收益、投资及营业外项目）。",
+        "Under CAS the servers' depreciation is inside 营业成本: it lowers the gross margin, and gross before D&A "
+        "(gross + D&A in 营业成本, at most D&A and at most 营业成本) is an upper bound. EBITDA margin − D&A − "
+        "interest − tax − other = net margin. Operating view: gross − selling − admin − R&D − net finance − credit "
+        "and asset impairment + other income (subsidies) + investment income + fair-value change + asset disposal "
+        "+ non-operating net − taxes and surcharges − income tax − other (the exact residual) = net margin; "
+        "− minority interest = net margin to parent. Each as a share of revenue TTM; each bridge closes exactly.",
+        "按企业会计准则，服务器折旧计入营业成本，压低的是毛利率；折旧前毛利率（毛利率 + 营业成本中的折旧，至多为折旧、"
+        "至多为营业成本）为上限。EBITDA利润率 − 折旧摊销 − 利息 − 所得税 − 其他 = 净利率。经营视角：毛利率 − 销售 − 管理 − "
+        "研发 − 财务费用 − 信用及资产减值 + 其他收益（补贴）+ 投资收益 + 公允价值变动 + 资产处置 + 营业外净额 − 税金及附加 − "
+        "所得税 − 其他（余项）= 净利率；− 少数股东损益 = 归母净利率。均占营业收入TTM，逐项闭合。",
     ),
     (
         "Restatement 追溯调整",

@@ -22,12 +22,25 @@ long as (
        prepaid_amortization, credit_impairment, asset_impairment, other_income, investment_income, fair_value_change, asset_disposal_income, non_operating_net, minority_interest,
        compute_revenue, compute_cost, compute_revenue_broad))
 ),
+-- EastMoney leaves a line empty in a report where it is zero: a firm that shows, say, 资产减值损失 in its FY report
+-- leaves it empty in Q1–Q3. For the one-off and impairment lines (which many reports omit), a report without the
+-- line counts 0 when the firm shows that line in any other report; a line the firm never shows stays NULL, so the
+-- bridge names it as missing rather than inventing a zero, and TTM windows that mix both are not lost.
+filled as (
+    select * replace (
+        case when value_ytd is null
+                  and line in ('credit_impairment', 'asset_impairment', 'other_income', 'investment_income',
+                               'fair_value_change', 'asset_disposal_income', 'non_operating_net', 'minority_interest')
+                  and count(value_ytd) over (partition by code, line) > 0
+             then 0 else value_ytd end as value_ytd)
+    from long
+),
 final as (
     select *,
            case when line in ('depreciation_amortization', 'fa_depreciation', 'rou_depreciation', 'finlease_obtained_fa',
                               'intangible_amortization', 'prepaid_amortization',
                               'compute_revenue', 'compute_cost', 'compute_revenue_broad')
                 then 'half_yearly' else 'quarterly' end as kind
-    from long
+    from filled
 )
 select * from final

@@ -5,7 +5,8 @@
 -- fetch: see intermediate.int_statement_history), odd_report_date (a report dated off a quarter end, left out of
 -- the models), periods_lost (the latest fetch of a statement lacks a period the pull before it held: the earlier
 -- row is used), yoy_mismatch (EastMoney's OPERATE_INCOME_YOY / PARENT_NETPROFIT_YOY differ from the YoY computed
--- from the latest versions by more than 0.5 pp). Inputs: marts.fundamentals, marts.universe, intermediate.int_statement_history, raw.income,
+-- from the latest versions by more than 0.5 pp), compute_ttm_negative (segment reports of one TTM window
+-- disagree so much that the compute revenue TTM is below 0). Inputs: marts.fundamentals, marts.universe, intermediate.int_statement_history, raw.income,
 -- raw.fetches.
 with f as (
     select * from marts.fundamentals
@@ -84,6 +85,12 @@ checks as (
     union all
     select code, period_end, 'da_not_disclosed', 'H1/FY report without the depreciation supplement'
     from f where not report_missing and fiscal_quarter in (2, 4) and depreciation_amortization_ytd is null
+    union all
+    select code, period_end, 'compute_ttm_negative',
+           'compute revenue TTM is negative (the H1/FY segment reports of the window disagree): compute share, '
+           || 'margin and status are left out'
+    from f
+    where compute_revenue_ttm < 0
     union all
     select code, period_end, 'zero_revenue', 'revenue is zero: margins are NULL'
     from f where revenue_ytd = 0

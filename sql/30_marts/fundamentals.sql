@@ -223,7 +223,9 @@ ratios as (
         -- there, so numerator and denominator always cover the same twelve months.
         safe_ratio(ebitda_ttm, revenue_ttm) as ebitda_margin_ttm_here,
         safe_ratio(depreciation_amortization_ttm, revenue_ttm) as da_to_revenue_ttm_here,
-        safe_ratio(compute_revenue_ttm, revenue_ttm) as compute_share_ttm_here,
+        -- a negative compute TTM (segment reports of the window disagree) has no share (data_quality says so)
+        case when compute_revenue_ttm >= 0 then safe_ratio(compute_revenue_ttm, revenue_ttm) end
+            as compute_share_ttm_here,
         safe_ratio(gross_profit_ttm - (compute_revenue_ttm - compute_cost_ttm), revenue_ttm - compute_revenue_ttm)
             as non_compute_gross_margin_ttm_here
     from with_ebitda

@@ -2,8 +2,9 @@
 -- fractions of revenue (metrics.md, "Where depreciation and interest sit"). Under Chinese Accounting Standards
 -- the GPU servers' depreciation is inside 营业成本: it lowers the GROSS margin, not the gap from gross to net.
 -- Three bridges, each closing exactly (data test bridges_close):
---   1. gross side: gross_margin + da_to_revenue = gross_margin_ex_da, an upper bound ("at most": part of D&A sits
---      in 管理费用/销售费用). The gross gap to the benchmark splits into gross_gap_da_pp (what D&A accounts for, at
+--   1. gross side: gross_margin + da_in_cost_at_most = gross_margin_ex_da, an upper bound ("at most": part of D&A
+--      sits in 管理费用/销售费用). da_in_cost_at_most = least(da_to_revenue, 1 − gross_margin): D&A inside 营业成本
+--      cannot exceed 营业成本, so where D&A is larger (da_exceeds_cost) gross before D&A is 100 % at most. The gross gap to the benchmark splits into gross_gap_da_pp (what D&A accounts for, at
 --      most) and gross_gap_rest_pp.
 --   2. EBITDA to net: ebitda_margin − da_to_revenue − interest_to_revenue − tax_to_revenue − ebitda_other_to_revenue
 --      = net_margin (ebitda = EBIT + D&A, EBIT = 利润总额 + 利息费用; other is the exact residual).
@@ -76,7 +77,12 @@ ratios as (
 bridged as (
     select
         *,
-        gross_margin + da_to_revenue as gross_margin_ex_da,
+        -- D&A inside 营业成本 cannot exceed 营业成本 itself (1 − gross margin of revenue): the tighter "at most"
+        -- (least() skips NULLs: without D&A both stay NULL)
+        case when da_to_revenue is not null then least(da_to_revenue, 1 - gross_margin) end as da_in_cost_at_most,
+        gross_margin + case when da_to_revenue is not null then least(da_to_revenue, 1 - gross_margin) end
+            as gross_margin_ex_da,
+        da_to_revenue > 1 - gross_margin as da_exceeds_cost,
         ebit_margin + da_to_revenue as ebitda_margin,
         -- one-off and non-operating gains as a share of revenue (what 扣非 profit leaves out, roughly)
         case when coalesce(other_income_to_revenue, investment_income_to_revenue, fair_value_change_to_revenue,
@@ -114,12 +120,14 @@ bridged as (
 final as (
     select
         code, name, period_end, fiscal_year, fiscal_quarter, basis, revenue,
-        gross_margin, da_to_revenue, gross_margin_ex_da, da_is_carried, gross_benchmark,
+        gross_margin, da_to_revenue, da_in_cost_at_most, gross_margin_ex_da, da_exceeds_cost, da_is_carried,
+        gross_benchmark,
         benchmark_gap_pp(gross_margin, gross_benchmark) as gross_gap_pp,
-        case when gross_margin < gross_benchmark and da_to_revenue is not null
-             then least(da_to_revenue, gross_benchmark - gross_margin) * 100 end as gross_gap_da_pp,
-        case when gross_margin < gross_benchmark and da_to_revenue is not null
-             then benchmark_gap_pp(gross_margin, gross_benchmark) + least(da_to_revenue, gross_benchmark - gross_margin) * 100
+        case when gross_margin < gross_benchmark and da_in_cost_at_most is not null
+             then least(da_in_cost_at_most, gross_benchmark - gross_margin) * 100 end as gross_gap_da_pp,
+        case when gross_margin < gross_benchmark and da_in_cost_at_most is not null
+             then benchmark_gap_pp(gross_margin, gross_benchmark)
+                  + least(da_in_cost_at_most, gross_benchmark - gross_margin) * 100
         end as gross_gap_rest_pp,
         ebitda_margin, interest_to_revenue, tax_to_revenue,
         ebitda_margin - da_to_revenue - coalesce(interest_to_revenue, 0) - coalesce(tax_to_revenue, 0) - net_margin

@@ -1,9 +1,10 @@
--- The three margin bridges of marts.margin_bridge close to 1e-9 wherever their inputs exist: gross + D&A = gross
--- before D&A (and the gross gap = −its D&A part + the rest); EBITDA − D&A − interest − tax − other = net; the
--- operating view's steps = net.
+-- The three margin bridges of marts.margin_bridge close to 1e-9 wherever their inputs exist: gross + D&A in cost
+-- (at most D&A, at most 营业成本) = gross before D&A, never above 100 % (and the gross gap = −its D&A part + the
+-- rest); EBITDA − D&A − interest − tax − other = net; the operating view's steps = net.
 select code, period_end, basis, 'gross_side' as bridge
 from marts.margin_bridge
-where gross_margin_ex_da is not null and abs(gross_margin + da_to_revenue - gross_margin_ex_da) > 1e-9
+where gross_margin_ex_da is not null and (abs(gross_margin + da_in_cost_at_most - gross_margin_ex_da) > 1e-9
+       or da_in_cost_at_most > da_to_revenue + 1e-12 or gross_margin_ex_da > 1 + 1e-12)
 union all
 select code, period_end, basis, 'gross_gap'
 from marts.margin_bridge

@@ -24,6 +24,9 @@ STEPS = (("ebitda_margin", "EBITDA", "absolute"), ("da_to_revenue_ttm", "− 折
 
 def gross_side_bars(figs: Figures) -> str:
     rows = [r for r in figs.rows if r["gross_margin_ttm"] is not None]
+    if not rows:
+        figs.add("chart-gross-side", [], figs.layout())
+        return f"Nothing to show: no current member has a TTM gross margin at {figs.d.label}."
     rows.sort(key=lambda r: -(r["gross_margin_ttm"]))
     shown, what = ranked_ends(rows)
     codes = [r["code"] for r in shown]
@@ -34,10 +37,10 @@ def gross_side_bars(figs: Figures) -> str:
          "customdata": [[figs.hover_firm(r)] for r in shown],
          "hovertemplate": "%{customdata[0]}<br>毛利率 Gross margin TTM: %{y:.1%}<extra></extra>"},
         {"type": "bar", "name": "+ 折旧摊销 D&A: gross before D&A, at most", "x": codes,
-         "y": [rounded(r["da_to_revenue_ttm"]) if r["gross_margin_ex_da"] is not None else None for r in shown],
+         "y": [rounded(r["da_in_cost_at_most"]) if r["gross_margin_ex_da"] is not None else None for r in shown],
          "marker": {"color": LIGHT_NAVY},
          "customdata": [[figs.hover_firm(r), rounded(r["gross_margin_ex_da"]), c] for r, c in zip(shown, carried)],
-         "hovertemplate": "%{customdata[0]}<br>折旧摊销/收入 D&A: %{y:.1%}%{customdata[2]}"
+         "hovertemplate": "%{customdata[0]}<br>营业成本中的折旧 D&A in cost, at most: %{y:.1%}%{customdata[2]}"
                           "<br>折旧前毛利率 Gross before D&A: at most %{customdata[1]:.1%}<extra></extra>"},
     ]
     line = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": figs.b.gross, "y1": figs.b.gross,
@@ -47,13 +50,16 @@ def gross_side_bars(figs: Figures) -> str:
         yaxis={"title": {"text": "占营业收入 Share of revenue TTM"}, "tickformat": ".0%"}, margin=RANKED_MARGIN,
     ))
     short = sum(1 for r in rows if r["gross_margin_ttm"] < figs.b.gross)
+    exceeds = sum(1 for r in rows if r["da_exceeds_cost"])
     lifted = sum(1 for r in rows if r["gross_margin_ttm"] < figs.b.gross
                  and r["gross_margin_ex_da"] is not None and r["gross_margin_ex_da"] >= figs.b.gross)
     return (f"Reported gross margin TTM (dark) and D&A over revenue on top (light), {what}; dashed line = the "
             f"{figs.b.gross:.0%} benchmark. Under CAS the servers' depreciation is inside 营业成本, so the light bar "
             f"shows what the gross margin would be before depreciation — at most, since part of D&A sits in "
             f"admin and selling expense. {short} firms are below {figs.b.gross:.0%} gross; for {lifted} of them "
-            "D&A accounts for the whole shortfall.")
+            "D&A accounts for the whole shortfall."
+            + (f" For {exceeds} firms D&A exceeds the whole of 营业成本 (so part of it must sit elsewhere): their light "
+               "bar stops at 营业成本, 100 %." if exceeds else ""))
 
 
 def ebitda_waterfall(figs: Figures) -> str:
@@ -165,6 +171,16 @@ def recurring_scatter(figs: Figures) -> str:
             + (f": {names}." if one_offs else ".") + zoom_note(outside))
 
 
+SCORE_LABELS = {"meets": "达标 Meets", "below": "未达标 Below"}
+
+
+def score_label(status: str | None) -> str:
+    """A status of any dimension in words: the firm-wide ones, or meets/below of the compute and recurring scores."""
+    if status is None:
+        return "–"
+    return STATUS_LABELS.get(status) or SCORE_LABELS.get(status, status)
+
+
 def status_changes_table(figs: Figures) -> str:
     changes = figs.d.status_changes.records()
     if not changes:
@@ -174,8 +190,7 @@ def status_changes_table(figs: Figures) -> str:
     dims = {"firm_wide": "公司 firm-wide", "compute": "算力业务 compute gross", "recurring": "扣非 recurring net"}
     body = "\n".join(
         f"<tr><td>{esc(c['code'])}</td><td>{esc(c['name'])}</td><td>{esc(dims.get(c['dimension'], c['dimension']))}</td>"
-        f"<td>{esc(STATUS_LABELS.get(c['previous_status'], c['previous_status'] or '–'))}</td>"
-        f"<td>{esc(STATUS_LABELS.get(c['status'], c['status']))}</td><td>{esc(arrows.get(c['direction'], c['direction']))}</td></tr>"
+        f"<td>{esc(score_label(c['previous_status']))}</td><td>{esc(score_label(c['status']))}</td><td>{esc(arrows.get(c['direction'], c['direction']))}</td></tr>"
         for c in changes[:300]
     )
     more = f"<p class='note'>{len(changes) - 300} more in the workbook.</p>" if len(changes) > 300 else ""

@@ -26,7 +26,9 @@ def kpis(figs: Figures) -> str:
         ("双达标 Meet both", f"{k['meets_both']}", f"{pct(share)} of firms at {b.gross:.0%} / {b.net:.0%}"),
         ("毛利率中位数 Median gross", pct(k["median_gross_margin"]), f"{pp(k['median_gross_gap_pp'])} vs {b.gross:.0%}"),
         ("净利率中位数 Median net", pct(k["median_net_margin"]), f"{pp(k['median_net_gap_pp'])} vs {b.net:.0%}"),
-        ("折旧前毛利率 Median gross before D&A", "≤ " + pct(k["median_gross_margin_ex_da"]),
+        ("折旧前毛利率 Median gross before D&A",
+         pct(k["median_gross_margin_ex_da"]) if k["median_gross_margin_ex_da"] is None
+         else "≤ " + pct(k["median_gross_margin_ex_da"]),
          f"D&A sits in 营业成本: median D&A {pct(k['median_da_to_revenue'])} of revenue"),
         ("扣非达标 Recurring net ≥ " + f"{b.net:.0%}", f"{k['recurring_meets']}",
          f"{k['net_only_with_one_offs']} meet net only with one-off gains"),
