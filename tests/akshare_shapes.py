@@ -242,6 +242,28 @@ def ths_info(rising: int, falling: int) -> pd.DataFrame:
     return pd.DataFrame(items, columns=["项目", "值"])
 
 
+def gbjg(changes: list[tuple[str, float, str]]) -> pd.DataFrame:
+    """stock_zh_a_gbjg_em: rows of (变更日期 'YYYY-MM-DD', 总股本, 变动原因), newest first as EastMoney sorts them;
+    akshare's nine columns, 变更日期 as datetime.date and the counts as float64 (pd.to_numeric). [] gives akshare's
+    empty table (the nine columns, no rows)."""
+    from pipeline.sources import SHARE_CHANGES
+    from pipeline.sources.shapes import COLUMNS
+
+    rows = sorted(changes, reverse=True)
+    frame = pd.DataFrame({
+        "变更日期": pd.Series([date.fromisoformat(d) for d, _, _ in rows], dtype=object),
+        "总股本": pd.Series([float(t) for _, t, _ in rows], dtype="float64"),
+        "流通受限股份": pd.Series([0.0] * len(rows), dtype="float64"),
+        "其他内资持股(受限)": pd.Series([float("nan")] * len(rows), dtype="float64"),
+        "境内法人持股(受限)": pd.Series([float("nan")] * len(rows), dtype="float64"),
+        "境内自然人持股(受限)": pd.Series([float("nan")] * len(rows), dtype="float64"),
+        "已流通股份": pd.Series([float(t) for _, t, _ in rows], dtype="float64"),
+        "已上市流通A股": pd.Series([float(t) for _, t, _ in rows], dtype="float64"),
+        "变动原因": pd.Series([r for _, _, r in rows], dtype=object),
+    })
+    return frame[list(COLUMNS[SHARE_CHANGES])]
+
+
 def info(code: str, name: str, total_shares: float) -> pd.DataFrame:
     """stock_individual_info_em: long item/value frame."""
     items = [

@@ -27,7 +27,7 @@ FUNCTIONS = (
     "stock_profit_sheet_by_report_em", "stock_balance_sheet_by_report_em", "stock_cash_flow_sheet_by_report_em",
     "stock_zygc_em", "stock_zh_a_hist", "stock_individual_info_em", "stock_board_concept_cons_em",
     "stock_board_concept_name_em", "stock_board_concept_info_ths", "stock_yysj_em",
-    "stock_sh_a_spot_em", "stock_sz_a_spot_em", "stock_bj_a_spot_em",
+    "stock_sh_a_spot_em", "stock_sz_a_spot_em", "stock_bj_a_spot_em", "stock_zh_a_gbjg_em",
 )
 _calendar = TradingCalendar()
 
@@ -66,6 +66,7 @@ class World:
         self.frames[("stock_cash_flow_sheet_by_report_em", symbol)] = shapes.f10(code, name, {p: {"NETCASH_OPERATE": 1e6} for p in periods})
         self.frames[("stock_zygc_em", symbol)] = shapes.zygc(code, [])
         self.frames[("stock_individual_info_em", code)] = shapes.info(code, name, 5e8)
+        self.frames[("stock_zh_a_gbjg_em", symbol)] = shapes.gbjg([("2010-01-05", 5e8, "首发A股上市")])
         self.base_close[code] = close
         self.members[code] = name
         self.listed[code] = name

@@ -138,6 +138,7 @@ def frames(*, restated: bool = False) -> dict:
         for adjust in ("", "hfq"):
             out[("stock_zh_a_hist", code, adjust)] = shapes.hist(code, {"2024-12-30": 10.0, "2024-12-31": 10.5})
         out[("stock_individual_info_em", code)] = shapes.info(code, name, 1e9)
+        out[("stock_zh_a_gbjg_em", symbol)] = shapes.gbjg([("2010-01-05", 1e9, "首发A股上市")])
     return out
 
 

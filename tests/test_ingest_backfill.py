@@ -35,10 +35,12 @@ def test_backfill_fetches_every_function_once_per_firm(tmp_path, world):
     report = ingest_live(world.source(), store)
 
     assert report.failures == {} and report.warnings == []
-    assert report.plan["new"] == 21 and report.calls == 21  # 3 firms × (3 statements, segments, info, 2 price series)
+    # 3 firms × (3 statements, segments, info, share changes, 2 price series)
+    assert report.plan["new"] == 24 and report.calls == 24
     assert sorted(a["symbol"] for a in world.calls_to(sources.INCOME)) == ["SH600001", "SZ000003", "SZ300001"]
     assert sorted(a["symbol"] for a in world.calls_to(sources.SEGMENTS)) == ["SH600001", "SZ000003", "SZ300001"]
     assert sorted(a["symbol"] for a in world.calls_to(sources.SHARE_INFO)) == ["000003", "300001", "600001"]
+    assert sorted(a["symbol"] for a in world.calls_to(sources.SHARE_CHANGES)) == ["SH600001", "SZ000003", "SZ300001"]
     hist = world.calls_to(sources.PRICES)
     assert {(a["symbol"], a["adjust"]) for a in hist} == {(c, adj) for c in ("000003", "300001", "600001") for adj in ("", "hfq")}
     assert {(a["start_date"], a["end_date"]) for a in hist} == {(PRICE_HISTORY_START, "20250603")}
@@ -71,7 +73,7 @@ def test_f10_symbols_carry_the_exchange_prefix(tmp_path, world, code, symbol):
     store = RawStore(tmp_path / "raw")
     import_members(tmp_path, store, world, f"代码,名称\n{code},测试\n")
     report = ingest_live(world.source(), store)
-    for function in (*sources.STATEMENTS, sources.SEGMENTS):
+    for function in (*sources.STATEMENTS, sources.SEGMENTS, sources.SHARE_CHANGES):
         assert [a["symbol"] for a in world.calls_to(function)] == [symbol]
     assert [a["symbol"] for a in world.calls_to(sources.SHARE_INFO)] == [code]  # quote functions take bare codes
     assert "returned no rows" in report.failures[code]  # the world has no statements for it: an error, not "no data"

@@ -14,11 +14,13 @@ def test_request_budget_rows_and_targets():
     assert board.within_target and imported.within_target
 
     filed = rows[("daily, 2 firms filed", "EastMoney board")]
-    # each filer: three statements of 1 date list + 1 batch (5 periods), 1 HTML page, segments, share facts
-    assert filed.requests == board.requests + 2 * (3 * 2 + 1 + 1 + 1)
+    # each filer: three statements of 1 date list + 1 batch (5 periods), 1 HTML page, segments, share facts,
+    # share-change history
+    assert filed.requests == board.requests + 2 * (3 * 2 + 1 + 1 + 1 + 1)
     backfill = rows[("cold backfill", "either")]
     naive = rows[("naive daily loop (every function, every stock)", "any")]
-    assert naive.requests == backfill.requests == 2 * (3 * 2 + 1 + 1 + 2 + 1)  # 4 periods before Q1 2026 was filed
+    # 4 periods before Q1 2026 was filed
+    assert naive.requests == backfill.requests == 2 * (3 * 2 + 1 + 1 + 2 + 1 + 1)
     assert "daily, no new filings" in table(list(rows.values()))
 
 

@@ -18,7 +18,7 @@ from tests.fake_akshare import World
 
 M = 1_000_000.0
 JUNE_3, JUNE_4, JUNE_5 = (datetime(2025, 6, d, 18, 0) for d in (3, 4, 5))
-STATEMENT_FUNCTIONS = {*sources.STATEMENTS, sources.SEGMENTS, sources.SHARE_INFO}
+STATEMENT_FUNCTIONS = {*sources.STATEMENTS, sources.SEGMENTS, sources.SHARE_INFO, sources.SHARE_CHANGES}
 
 
 @pytest.fixture
@@ -140,9 +140,10 @@ def test_in_a_disclosure_window_only_firms_that_filed_are_fetched(paths, world):
     assert world.calls_to("stock_yysj_em") == [{"symbol": "沪深A股", "date": "20250630"}]
     fetched = [(name, args.get("symbol")) for name, args in world.calls if name in STATEMENT_FUNCTIONS]
     assert sorted(fetched) == sorted(
-        [(f, "SZ300001") for f in (*sources.STATEMENTS, sources.SEGMENTS)] + [(sources.SHARE_INFO, "300001")]
+        [(f, "SZ300001") for f in (*sources.STATEMENTS, sources.SEGMENTS, sources.SHARE_CHANGES)]
+        + [(sources.SHARE_INFO, "300001")]
     )
-    assert report.plan["filed"] == 5
+    assert report.plan["filed"] == 6
     world.calls.clear()
     ingest_live(world.source(), store)  # a rerun the same evening
     assert world.calls == []
@@ -167,7 +168,7 @@ def test_re_pulls_are_spread_over_runs(paths, world):
     store = backfilled(paths, world)
     world.now = datetime(2025, 9, 3, 18, 0)
     report = ingest_live(world.source(), store, policy=RefreshPolicy(repull_every_days=90, repull_limit=1))
-    assert report.plan["repull"] == 5
+    assert report.plan["repull"] == 6
     assert {a["symbol"] for a in world.calls_to(sources.INCOME)} == {"SZ000003"}
     world.calls.clear()
     ingest_live(world.source(), store, policy=RefreshPolicy(repull_every_days=0))

@@ -59,7 +59,7 @@ def test_live_ingest_builds_the_same_marts_as_the_frame_source(tmp_path, monkeyp
     build(live)
 
     assert backfill.failures == daily.failures == {}
-    assert daily.plan["repull"] == 15
+    assert daily.plan["repull"] == 18  # 3 firms × (3 statements, segments, quote, share changes)
     expected, got = marts(reference), marts(live)
     assert set(got) == set(expected) and all(got[t] for t in ("fundamentals", "benchmark", "segments", "valuation", "restatements", "universe"))
     for table in expected:

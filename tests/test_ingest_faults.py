@@ -74,7 +74,7 @@ def test_an_interrupted_run_resumes_without_duplicates_or_losses(paths, tmp_path
     interrupted = len(world.calls)
     world.calls.clear()
     ingest_live(world.source(), store)
-    assert len(world.calls) == 21 - interrupted + 1  # what was left, plus the call that was interrupted
+    assert len(world.calls) == 24 - interrupted + 1  # what was left, plus the call that was interrupted
 
     reference = RawStore(tmp_path / "reference")
     (tmp_path / "m.csv").write_text(MEMBERS, encoding="utf-8")
@@ -146,7 +146,7 @@ def test_cli_ingest_reports_what_it_fetched(paths, cli_world):
     assert invoke(paths, "universe", "import", str(paths.data_dir / "m.csv")).exit_code == 0
     result = invoke(paths, "ingest", "--source", "akshare", "--min-interval", "0")
     assert result.exit_code == 0, result.output
-    assert "Fetched 21 frames (21 new versions, 0 unchanged) for 3 members up to the 2025-06-03 close" in result.output
+    assert "Fetched 24 frames (24 new versions, 0 unchanged) for 3 members up to the 2025-06-03 close" in result.output
 
 
 def test_cli_ingest_exit_codes(paths, cli_world):

@@ -54,7 +54,7 @@ def test_a_recording_replays_to_the_same_raw_layer(tmp_path, monkeypatch):
     assert {"stock_sh_a_spot_em", "stock_sz_a_spot_em", "stock_yysj_em"} <= set(world.fetched())
 
     report, module, store = replay(tmp_path / "recorded", Paths.resolve(tmp_path / "replayed", tmp_path / "reports"))
-    assert report.failures == {} and len(module.calls) == 21
+    assert report.failures == {} and len(module.calls) == 24
     backfill = {r.key for r in store.records() if r.source == "akshare"}
     recorded = RawStore(tmp_path / "recorded" / "raw")
     assert stored(store) == [(k, s) for k, s in stored(recorded) if k in backfill]

@@ -112,9 +112,11 @@ def test_forward_adjusted_prices_follow_an_ex_rights_day(story):
     assert valuation(story, "300001", "2025-06-04")["factor_is_carried"] is False  # the gap fill refetched it
 
 
-def test_shares_fetched_later_than_the_day_are_flagged(story):
-    assert valuation(story, "300001", "2025-01-02")["shares_are_later"] is True
-    assert valuation(story, "300001", "2025-09-03")["shares_are_later"] is False
+def test_the_share_count_comes_from_the_share_change_history_in_force_that_day(story):
+    # the fixture's history: 1.0 bn shares since 2010-01-05, known on every day (the quote is fetched later)
+    early = valuation(story, "300001", "2025-01-02")
+    assert early["shares_source"] == "share_changes" and early["shares_effective_date"] == date(2010, 1, 5)
+    assert early["market_cap"] == pytest.approx(early["close"] * 1e9)
 
 
 def test_the_re_pull_records_the_restatement(story):

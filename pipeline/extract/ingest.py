@@ -111,7 +111,7 @@ def firm_tasks(code: str, price_end: str) -> list[Task]:
     symbol = codes.em_symbol(code)
     tasks = [Task(function, {"symbol": symbol}, "new") for function in (*sources.STATEMENTS, sources.SEGMENTS)]
     tasks += [Task(sources.PRICES, hist_args(code, PRICE_HISTORY_START, price_end, adjust), "new") for adjust in ("", "hfq")]
-    return tasks + [Task(sources.SHARE_INFO, {"symbol": code}, "new")]
+    return tasks + [Task(sources.SHARE_INFO, {"symbol": code}, "new"), Task(sources.SHARE_CHANGES, {"symbol": symbol}, "new")]
 
 
 def fetch_firm(source, store: RawStore, code: str, *, price_end: str, report: IngestReport) -> None:

@@ -23,7 +23,7 @@ GAP_QUARTERS = 4  # a run of this many missing quarter ends inside one payload i
 # Fetched again when a firm files or is re-pulled; each entry is (function, whether it takes the F10 symbol).
 FIRM_FUNCTIONS = (
     (sources.INCOME, True), (sources.BALANCE, True), (sources.CASHFLOW, True), (sources.SEGMENTS, True),
-    (sources.SHARE_INFO, False),
+    (sources.SHARE_INFO, False), (sources.SHARE_CHANGES, True),
 )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from pipeline import sources
+from pipeline import codes, sources
 from pipeline.config import SEEDS_DIR
 from pipeline.errors import SchemaDriftError
 from pipeline.raw.store import RawRecord, RawStore
@@ -32,8 +32,9 @@ TABLE_OF_FUNCTION = {
     sources.BOARD_CONS: "universe",
     sources.UNIVERSE_IMPORT: "universe",
     sources.SHARE_INFO: "share_info",
+    sources.SHARE_CHANGES: "share_changes",
 }
-TABLES = ("income", "balance", "cashflow", "segments", "prices", "universe", "share_info")
+TABLES = ("income", "balance", "cashflow", "segments", "prices", "universe", "share_info", "share_changes")
 
 _DATE_UNITS = {"date"}
 _TEXT_UNITS = {"text"}
@@ -217,6 +218,8 @@ def per_file_columns(table: str, records: list[RawRecord], last_seen: dict[str, 
     import polars as pl
 
     columns = {"adjust": [r.args.get("adjust", "") for r in records]} if table == "prices" else {}
+    if table == "share_changes":  # stock_zh_a_gbjg_em names no code: it is the request's
+        columns = {"code": [codes.normalize_code(r.args["symbol"]) for r in records]}
     frame = pl.DataFrame(
         {
             **columns,
@@ -228,7 +231,7 @@ def per_file_columns(table: str, records: list[RawRecord], last_seen: dict[str, 
             "is_sample": [r.is_sample for r in records],
         },
         # typed even with no payload at all (a statement never fetched, as after a first ingest cut short)
-        schema_overrides={"adjust": pl.String, "source": pl.String, "fetched_at": pl.String, "last_seen_at": pl.String,
+        schema_overrides={"adjust": pl.String, "code": pl.String, "source": pl.String, "fetched_at": pl.String, "last_seen_at": pl.String,
                           "raw_sha": pl.String, "source_version": pl.String, "is_sample": pl.Boolean},
     )
     return frame.with_columns(pl.col("fetched_at", "last_seen_at").str.to_datetime("%Y-%m-%dT%H:%M:%S"))
@@ -366,6 +369,7 @@ _SHAPERS = {
     "cashflow": _statement("cashflow"),
     "segments": _segments,
     "prices": _prices,
+    "share_changes": lambda frame: _typed(frame, "share_changes"),
 }
 
 
@@ -382,6 +386,7 @@ def empty_table(table: str) -> "pl.DataFrame":
         "cashflow": {"row_hash": pl.UInt64},
         "segments": {"segment_key": pl.String},
         "prices": {"adjust": pl.String},
+        "share_changes": {"code": pl.String},
         "universe": {"exchange": pl.String, "board": pl.String, "membership_source": pl.String},
     }.get(table, {})
     provenance = {

@@ -23,6 +23,8 @@ CASHFLOW = "stock_cash_flow_sheet_by_report_em"
 SEGMENTS = "stock_zygc_em"
 PRICES = "stock_zh_a_hist"
 SHARE_INFO = "stock_individual_info_em"
+# 东方财富 股本结构: the share-change history (每次股本变动的日期与总股本), for market values in force on each day.
+SHARE_CHANGES = "stock_zh_a_gbjg_em"
 BOARD_CONS = "stock_board_concept_cons_em"
 # Not an akshare function: a board list a user exported and imported (`leasewatch universe import`).
 UNIVERSE_IMPORT = "universe_import"

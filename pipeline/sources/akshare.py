@@ -38,6 +38,7 @@ _REMEDY = {
     "stock_cash_flow_sheet_by_report_em": _F10_REMEDY,
     "stock_zygc_em": "EastMoney has no segment table for this firm, or its payload changed (akshare issue #4297)",
     "stock_individual_info_em": "EastMoney has no quote record for this code: check it is listed and not delisted",
+    "stock_zh_a_gbjg_em": "EastMoney's share-structure page (股本结构) failed; market values fall back to the quote's share count",
     DISCLOSURE_DATES: "EastMoney has no disclosure calendar for this period yet; the run continues without it",
 }
 

@@ -6,7 +6,7 @@ the ingest checks and the test fixtures all take their column lists from here.
 
 from __future__ import annotations
 
-from pipeline.sources import BOARD_CONS, PRICES, SEGMENTS, SHARE_INFO
+from pipeline.sources import BOARD_CONS, PRICES, SEGMENTS, SHARE_CHANGES, SHARE_INFO
 
 # Functions only the live refresh calls (the core ones are in pipeline.sources).
 DISCLOSURE_DATES = "stock_yysj_em"  # 预约披露时间 of every A-share for one report period
@@ -46,6 +46,12 @@ COLUMNS = {
         "换手率", "市盈率-动态", "市净率",
     ),
     SHARE_INFO: ("item", "value"),
+    # stock_zh_a_gbjg_em: EastMoney RPT_F10_EH_EQUITY renamed and cut to these nine, 变更日期 as datetime.date,
+    # the counts in shares; an unknown code gives these columns with no rows (never an error)
+    SHARE_CHANGES: (
+        "变更日期", "总股本", "流通受限股份", "其他内资持股(受限)", "境内法人持股(受限)", "境内自然人持股(受限)", "已流通股份",
+        "已上市流通A股", "变动原因",
+    ),
     DISCLOSURE_DATES: ("序号", "股票代码", "股票简称", "首次预约时间", "一次变更日期", "二次变更日期", "三次变更日期", "实际披露时间"),
     BOARD_NAMES: (
         "排名", "板块名称", "板块代码", "最新价", "涨跌额", "涨跌幅", "总市值", "换手率", "上涨家数", "下跌家数", "领涨股票",

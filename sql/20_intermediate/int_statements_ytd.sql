@@ -67,6 +67,7 @@ joined as (
         b.total_assets,
         b.total_liabilities,
         b.total_equity,
+        b.total_parent_equity,
         b.cash,
         b.goodwill,
         b.short_loan,

@@ -173,7 +173,7 @@ joined as (
         f.compute_revenue_broad_ytd, f.compute_revenue_broad_ttm,
         coalesce(f.compute_revenue_carried, false) as compute_ttm_is_carried,
         r.fixed_assets, r.construction_in_progress, r.right_of_use_assets, r.total_assets, r.total_liabilities,
-        r.total_equity, r.cash, r.goodwill,
+        r.total_equity, r.total_parent_equity, r.cash, r.goodwill,
         r.short_loan, r.noncurrent_liab_1year, r.long_loan, r.bond_payable, r.lease_liab, r.long_payable,
         r.interest_bearing_debt, r.interest_bearing_debt_parts,
         r.accounts_receivable, r.contract_assets, r.total_current_assets, r.total_current_liabilities,

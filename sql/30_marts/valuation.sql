@@ -1,23 +1,23 @@
--- valuation: price, market value, multiples and returns per firm and trading day.
--- Grain: (code, trade_date). Prices and market_cap in 元; ps_ttm and pe_ttm plain ratios; returns fractions.
--- market_cap = unadjusted close × total shares, the count of the latest stock_individual_info_em fetch on or
--- before the day (before the first fetch, the earliest known count, flagged shares_are_later).
--- P/S and P/E use the latest report published by the day (notice_date ≤ trade_date, so no look-ahead):
--- revenue TTM and attributable net profit TTM from marts.fundamentals; NULL when that figure is ≤ 0 or NULL.
--- Returns compare forward-adjusted closes with the last close on or before the same date one month, three
--- months and one year earlier, and (YTD) with the last close of the previous year; NULL where the stored
--- history does not reach back that far.
+-- valuation: price, market value, multiples and returns per firm and trading day, point in time (metrics.md, "Cash,
+-- debt and valuation"): no figure on day d uses anything published or in force after d.
+-- Grain: (code, trade_date). Prices, market_cap and ev in 元; multiples plain ratios; returns fractions.
+-- market_cap = unadjusted close × the total share count in force on the day (intermediate.int_share_history:
+-- the share-change history's count from its change date, or for a firm without that history the count of the
+-- latest stock_individual_info_em fetch on or before the day); NULL on a day no count was known yet.
+-- shares_effective_date says which count (its change or fetch date, on or before trade_date).
+-- Multiples use the latest report published by the day (report_notice_date ≤ trade_date; report_period_end is its
+-- period): P/S on revenue TTM, P/E on attributable net profit TTM, P/B on attributable equity at that period end,
+-- EV = market_cap + interest-bearing debt − cash at that period end, EV/EBITDA on EBITDA TTM; each NULL when its
+-- denominator is ≤ 0 or unknown.
+-- Returns compare forward-adjusted closes (dividends and bonus shares reinvested, as 前复权 does) with the last
+-- close on or before the same date one month, three months and one year earlier, and (YTD) with the last close of
+-- the previous year; NULL where the stored history does not reach back that far.
 -- Inputs: intermediate.int_prices_adjusted, intermediate.int_share_history, marts.fundamentals, marts.universe.
 with prices as (
     select * from intermediate.int_prices_adjusted
 ),
 shares as (
     select * from intermediate.int_share_history
-),
-earliest_shares as (
-    select code, arg_min(total_shares, valid_from) as total_shares, min(valid_from) as valid_from
-    from shares
-    group by code
 ),
 published as (
     -- the newest period published by each notice date (a restated or late old period must not win)
@@ -28,7 +28,8 @@ published as (
     where not report_missing and notice_date is not null
 ),
 reports as (
-    select p.code, p.notice_date, p.period_end, f.revenue_ttm, f.net_profit_parent_ttm
+    select p.code, p.notice_date, p.period_end, f.revenue_ttm, f.net_profit_parent_ttm, f.total_parent_equity,
+           f.interest_bearing_debt, f.cash, f.ebitda_ttm
     from (select distinct on (code, notice_date) * from published order by code, notice_date, period_end desc) p
     join marts.fundamentals f using (code, period_end)
 ),
@@ -43,16 +44,13 @@ year_ends as (
     )
 ),
 with_shares as (
-    select
-        p.*,
-        coalesce(s.total_shares, e.total_shares) as total_shares,
-        coalesce(s.valid_from, e.valid_from) as shares_as_of
+    select p.*, s.total_shares, s.valid_from as shares_effective_date, s.shares_source
     from prices p
     asof left join shares s on p.code = s.code and p.trade_date >= s.valid_from
-    left join earliest_shares e on e.code = p.code
 ),
 with_reports as (
-    select w.*, r.period_end as report_period, r.notice_date as report_notice_date, r.revenue_ttm, r.net_profit_parent_ttm
+    select w.*, r.period_end as report_period, r.notice_date as report_notice_date, r.revenue_ttm,
+           r.net_profit_parent_ttm, r.total_parent_equity, r.interest_bearing_debt, r.cash, r.ebitda_ttm
     from with_shares w
     asof left join reports r on w.code = r.code and w.trade_date >= r.notice_date
 ),
@@ -90,15 +88,23 @@ final as (
         h.volume_lots,
         h.amount,
         h.total_shares,
-        h.shares_as_of,
-        h.shares_as_of > h.trade_date as shares_are_later,
+        h.shares_effective_date,
+        h.shares_source,
         h.close * h.total_shares as market_cap,
         h.report_period,
+        h.report_period as report_period_end,
         h.report_notice_date,
         h.revenue_ttm,
         h.net_profit_parent_ttm,
+        h.total_parent_equity,
+        h.interest_bearing_debt,
+        h.cash,
+        h.ebitda_ttm,
+        h.close * h.total_shares + h.interest_bearing_debt - h.cash as ev,
         safe_ratio(h.close * h.total_shares, h.revenue_ttm) as ps_ttm,
         safe_ratio(h.close * h.total_shares, h.net_profit_parent_ttm) as pe_ttm,
+        safe_ratio(h.close * h.total_shares, h.total_parent_equity) as pb,
+        safe_ratio(h.close * h.total_shares + h.interest_bearing_debt - h.cash, h.ebitda_ttm) as ev_to_ebitda_ttm,
         h.close_qfq / h.close_qfq_1m - 1 as return_1m,
         h.close_qfq / h.close_qfq_3m - 1 as return_3m,
         h.close_qfq / h.close_qfq_prior_year_end - 1 as return_ytd,

@@ -7,6 +7,7 @@ Shanghai and Shenzhen boards) and count the HTTP requests the real function make
     F10 statement (each of three)    1 date list + ceil(N / 5) batches of five report dates,
                                      + 1 HTML page per symbol (the company type, cached by akshare per process)
     stock_zygc_em, stock_individual_info_em, stock_zh_a_hist (per adjust)    1
+    stock_zh_a_gbjg_em               ceil(share changes / 500): 1 for every firm
     stock_board_concept_cons_em      ceil(members / 100)
     stock_sh/sz/bj_a_spot_em         ceil(stocks listed on the exchange / 100)
     stock_yysj_em                    ceil(stocks in the market / 500) + 1 (page 1 is fetched twice)
@@ -119,6 +120,12 @@ class SimulatedAkshare:
         frame = self.sample.fetch("stock_individual_info_em", symbol=self.codes[symbol])
         frame.loc[frame["item"] == "股票代码", "value"] = symbol
         self._count("stock_individual_info_em", 1)
+        return frame
+
+    def stock_zh_a_gbjg_em(self, symbol: str = "603392.SH"):
+        code = symbol[2:]
+        frame = self.sample.fetch("stock_zh_a_gbjg_em", symbol=f"SZ{self.codes[code]}")
+        self._count("stock_zh_a_gbjg_em", max(1, math.ceil(len(frame) / 500)))
         return frame
 
     # -- market-wide lists ------------------------------------------------------------------------------

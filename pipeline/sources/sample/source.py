@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 
 from pipeline.config import SAMPLE_FIRMS, SAMPLE_YEARS
 from pipeline.errors import EmptyResultError, NothingDisclosed, UsageError
-from pipeline.sources import BOARD_CONS, CASHFLOW, PRICES, SEGMENTS, SHARE_INFO, STATEMENTS
+from pipeline.sources import BOARD_CONS, CASHFLOW, PRICES, SEGMENTS, SHARE_CHANGES, SHARE_INFO, STATEMENTS
 from pipeline.sources.sample.books import simulate
 from pipeline.sources.sample.firms import Firm
 from pipeline.sources.sample.prices import board_frame, hist_frame, info_frame
 from pipeline.sources.sample.segments import zygc_frame
+from pipeline.sources.sample.shares import gbjg_frame
 from pipeline.sources.sample.statements import statement_frame
 from pipeline.sources.sample.universe import (
     AKSHARE_VERSION,
@@ -72,7 +73,8 @@ class SampleSource:
         from functools import partial
 
         handlers = {name: partial(self._statement, name) for name in STATEMENTS}
-        handlers.update({SEGMENTS: self._zygc, PRICES: self._hist, BOARD_CONS: self._board, SHARE_INFO: self._info})
+        handlers.update({SEGMENTS: self._zygc, PRICES: self._hist, BOARD_CONS: self._board, SHARE_INFO: self._info,
+                         SHARE_CHANGES: self._gbjg})
         handler = handlers.get(function)
         if handler is None:
             raise UsageError(f"the sample has no akshare function {function!r}", f"use one of: {', '.join(handlers)}")
@@ -136,6 +138,19 @@ class SampleSource:
                 f"pass a bare 6-digit code of the sample, 990001–{CODE_BASE + self.firms}",
             )
         return info_frame(self.seed, simulate(self.seed, i), self.as_of)
+
+    def _gbjg(self, symbol: str = "603392.SH") -> "pd.DataFrame":
+        import pandas as pd
+
+        from pipeline.sources.shapes import COLUMNS
+
+        # akshare takes 603392.SH, SH603392 or a bare code; the pipeline passes the F10 form (SZ990001)
+        text = symbol.strip().upper() if isinstance(symbol, str) else ""
+        code = text[2:] if text[:2] in ("SH", "SZ", "BJ") else text.split(".")[0]
+        i = self._index(code)
+        if i is None:
+            return pd.DataFrame(columns=list(COLUMNS[SHARE_CHANGES]))  # EastMoney has no record: akshare's empty table
+        return gbjg_frame(simulate(self.seed, i), self.as_of)
 
     def _index(self, code: object) -> int | None:
         if not isinstance(code, str) or len(code) != 6 or not code.isdigit():

@@ -1,0 +1,117 @@
+"""marts.valuation is point in time: on each trading day the market value uses the share count in force that day
+(the share-change history of stock_zh_a_gbjg_em) and every multiple uses only the report published by then.
+
+300001 (tests/period_fixture.py) doubles its share count on 2025-03-03 (a placement: 1.0 → 2.0 bn shares) and
+publishes FY2024 late, on 2025-04-28 (EastMoney's NOTICE_DATE). Its quote (stock_individual_info_em) is fetched on
+2025-05-06 and already shows 2.0 bn: a model taking the count from the quote, or the latest report, would see the
+future on every day before those dates. 600001 has no share-change history (akshare's empty table): its quote's
+count holds only from the fetch day on.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import duckdb
+import pytest
+
+from pipeline.build.run import build
+from pipeline.config import Paths
+from pipeline.extract.ingest import ingest_board
+from pipeline.raw.store import RawStore
+from tests import akshare_shapes as shapes
+from tests import period_fixture
+
+M = 1_000_000.0
+FETCHED = datetime(2025, 5, 6, 18, 0)
+LATE_NOTICE = "2025-04-28"
+
+
+def _weekdays(start: date, end: date) -> list[str]:
+    days, day = [], start
+    while day <= end:
+        if day.weekday() < 5:
+            days.append(day.isoformat())
+        day += timedelta(days=1)
+    return days
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pit")
+    paths = Paths.resolve(root / "data", root / "reports")
+    frames = period_fixture.frames()
+    income = period_fixture.income_300001()
+    income["2024-12-31"]["NOTICE_DATE"] = LATE_NOTICE
+    frames[("stock_profit_sheet_by_report_em", "SZ300001")] = shapes.f10("300001", "测试科技", income)
+    balance = period_fixture.balance(list(income))
+    for period, fields in balance.items():
+        fields["MONETARYFUNDS"] = 100 * M
+        fields["TOTAL_PARENT_EQUITY"] = 400 * M
+        fields["NOTICE_DATE"] = income[period].get("NOTICE_DATE", shapes._default_notice(period))
+    frames[("stock_balance_sheet_by_report_em", "SZ300001")] = shapes.f10("300001", "测试科技", balance, balance=True)
+    closes = {d: 10.0 for d in _weekdays(date(2025, 1, 2), date(2025, 5, 6))}
+    for adjust in ("", "hfq"):
+        frames[("stock_zh_a_hist", "300001", adjust)] = shapes.hist("300001", closes)
+        frames[("stock_zh_a_hist", "600001", adjust)] = shapes.hist("600001", closes)
+    frames[("stock_individual_info_em", "300001")] = shapes.info("300001", "测试科技", 2e9)
+    frames[("stock_zh_a_gbjg_em", "SZ300001")] = shapes.gbjg(
+        [("2010-01-05", 1e9, "首发A股上市"), ("2025-03-03", 2e9, "定向增发")])
+    frames[("stock_zh_a_gbjg_em", "SH600001")] = shapes.gbjg([])
+    ingest_board(shapes.FrameSource(frames, at=FETCHED), RawStore(paths.raw_dir), period_fixture.BOARD,
+                 price_end="20250506")
+    build(paths)
+    connection = duckdb.connect(str(paths.warehouse), read_only=True)
+    yield connection
+    connection.close()
+
+
+def day(con, code: str, trade_date: str) -> dict:
+    cursor = con.execute("select * from marts.valuation where code = ? and trade_date = ?",
+                         [code, date.fromisoformat(trade_date)])
+    names = [d[0] for d in cursor.description]
+    found = cursor.fetchall()
+    assert len(found) == 1, (code, trade_date, found)
+    return dict(zip(names, found[0]))
+
+
+def test_the_market_value_uses_the_share_count_in_force_that_day(con):
+    before, on = day(con, "300001", "2025-02-28"), day(con, "300001", "2025-03-03")
+    assert before["total_shares"] == 1e9 and before["market_cap"] == pytest.approx(10.0 * 1e9)
+    assert before["shares_effective_date"] == date(2010, 1, 5) and before["shares_source"] == "share_changes"
+    assert on["total_shares"] == 2e9 and on["market_cap"] == pytest.approx(10.0 * 2e9)
+    assert on["shares_effective_date"] == date(2025, 3, 3)
+
+
+def test_multiples_use_only_the_report_published_by_the_day(con):
+    late = day(con, "300001", "2025-04-25")  # FY2024 is not out until 04-28: H1 2024 is the latest published
+    assert late["report_period_end"] == date(2024, 6, 30) and late["report_notice_date"] == date(2024, 8, 25)
+    assert late["pe_ttm"] == pytest.approx(20e9 / ((60 + 30 - 25) * M))  # FY2023 60 + H1 2024 30 − H1 2023 25
+    out = day(con, "300001", "2025-04-28")
+    assert out["report_period_end"] == date(2024, 12, 31) and out["report_notice_date"] == date(2025, 4, 28)
+    assert out["pe_ttm"] == pytest.approx(20e9 / (80 * M))
+    assert out["pb"] == pytest.approx(20e9 / (400 * M))
+    # EV = 20 bn + debt 350 M (short 100, long 200, long payable 50) − cash 100 M; EBITDA FY2024 = 96 + 14 + 70
+    assert out["ev"] == pytest.approx(20e9 + 250 * M)
+    assert out["ev_to_ebitda_ttm"] == pytest.approx((20e9 + 250 * M) / (180 * M))
+
+
+def test_no_day_sees_the_future(con):
+    ahead = con.execute(
+        "select count(*) from marts.valuation where shares_effective_date > trade_date "
+        "or report_notice_date > trade_date or report_period_end > trade_date"
+    ).fetchone()[0]
+    assert ahead == 0
+    # every day before the placement carries the old count, every day from it the new one
+    counts = con.execute(
+        "select trade_date < '2025-03-03' as before, min(total_shares), max(total_shares) from marts.valuation "
+        "where code = '300001' group by all order by before"
+    ).fetchall()
+    assert counts == [(False, 2e9, 2e9), (True, 1e9, 1e9)]
+
+
+def test_without_a_share_history_the_quote_counts_only_from_its_fetch(con):
+    assert day(con, "600001", "2025-05-05")["market_cap"] is None  # the quote was fetched on 05-06
+    fetched = day(con, "600001", "2025-05-06")
+    assert fetched["shares_source"] == "quote" and fetched["shares_effective_date"] == date(2025, 5, 6)
+    assert fetched["market_cap"] == pytest.approx(10.0 * 1e9)
