@@ -82,6 +82,7 @@ def balance(periods) -> dict:
             "LONG_LOAN": 200 * M,
             "LONG_PAYABLE": 50 * M,
             "BOND_PAYABLE": None,
+            "MONETARYFUNDS": 100 * M,
         }
         for p in periods
     }

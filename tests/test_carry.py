@@ -17,7 +17,7 @@ Balance 2024-12-31: cash 80; short loan 100 + due within a year 20 + long loan 2
 fleet 500 + CIP 100 + ROU 40 = 640 (500 a year earlier).
 
 600001 loses money: FY2024 EBIT −30, D&A 5 → EBITDA −25 with net debt 300 (no multiple; net_debt_high).
-000003 has zero revenue and no capex: DSO and FCF are NULL, not 0.
+000003 has zero revenue, no capex and no D&A: DSO, FCF and EBITDA are NULL, not 0.
 """
 
 from __future__ import annotations
@@ -147,11 +147,12 @@ def test_negative_ebitda_has_no_multiple_and_raises_the_debt_flag(con):
 
 def test_zero_revenue_and_missing_lines_stay_null(con):
     h = row(con, "marts.balance_health", "code = '000003' and period_end = '2024-12-31'")
-    assert h["days_sales_outstanding"] is None and h["net_debt"] is None
+    assert h["days_sales_outstanding"] is None and h["net_debt"] == pytest.approx(250 * M)
     f = row(con, "marts.cash_flow", "code = '000003' and period_end = '2024-12-31' and basis = 'fy'")
     assert f["free_cash_flow"] is None and f["free_cash_flow_to_revenue"] is None
     s = row(con, "marts.carry_screen", "code = '000003' and period_end = '2024-12-31'")
-    assert s["fcf_negative"] is None and s["cash_short"] is None and s["net_debt_high"] is None
+    assert s["fcf_negative"] is None and s["net_debt_high"] is None  # no capex line; no D&A, so no EBITDA
+    assert s["cash_short"] is False  # cash 100 M against short loans of 100 M
     assert s["flags_raised"] == 0 and s["flags"] is None
 
 

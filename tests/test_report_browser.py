@@ -13,7 +13,7 @@ from tests.report_fixtures import SCRIPT_NAME, hostile_copy
 
 pytestmark = pytest.mark.browser
 
-EXPECTED_CHARTS = {"chart-margins", "chart-gap", "chart-growth", "chart-gross-side", "chart-waterfall", "chart-compute-margin", "chart-recurring", "chart-compute", "chart-econ-grid", "chart-econ-firms", "chart-firm"}
+EXPECTED_CHARTS = {"chart-margins", "chart-gap", "chart-growth", "chart-gross-side", "chart-waterfall", "chart-compute-margin", "chart-recurring", "chart-compute", "chart-fcf", "chart-leverage", "chart-fleet", "chart-econ-grid", "chart-econ-firms", "chart-firm"}
 
 PROBES = {
     "pwned": "JSON.stringify(typeof window.__pwned === 'undefined' ? 'no' : 'yes')",

@@ -13,7 +13,7 @@ from pipeline.reports import write_reports
 from pipeline.reports.excel import HEADER_ROW
 from tests.report_fixtures import FORMULA_LIKE, HOSTILE_NAMES, LABEL, PERIOD, hostile_copy
 
-SHEETS = ["About", "Summary", "Quarterly", "Segments", "Bridge", "Status changes", "Economics", "Universe", "Data quality", "Chart data"]
+SHEETS = ["About", "Summary", "Quarterly", "Segments", "Bridge", "Status changes", "Cash and debt", "Economics", "Universe", "Data quality", "Chart data"]
 
 
 @pytest.fixture(scope="module")
@@ -192,3 +192,28 @@ def test_libreoffice_opens_the_workbook(workbook_path, tmp_path):
     converted = tmp_path / (workbook_path.stem + ".pdf")
     assert result.returncode == 0, result.stderr
     assert converted.exists() and converted.stat().st_size > 10_000, result.stdout + result.stderr
+
+
+def test_cash_and_debt_sheet_shows_the_marts_and_flags_every_screen_result(workbook):
+    ws = workbook["Cash and debt"]
+    rows = {r["Code"].value: r for r in table(ws)}
+    assert sorted(rows) == ["000003", "300001", "600001"]
+    firm = rows["300001"]  # FY2024 (tests/period_fixture.py): OCF 10 M, capex 40 M YTD; debt 350 M, cash 100 M
+    assert firm["Free cash flow TTM (亿元)"].value == pytest.approx(-0.30)
+    assert firm["Capex / D&A"].value == pytest.approx(40 / 70)
+    assert firm["Net debt (亿元)"].value == pytest.approx(2.50)
+    assert firm["Net debt / EBITDA"].value == pytest.approx(250 / 180)  # EBITDA 96 + 14 + 70
+    flags = ("FCF negative (run)", "Net debt high", "Cash short", "Coverage low", "DSO rising")
+    assert {rows[c][f].value for c in rows for f in flags} <= {"yes", "no", "not checked"}
+    assert firm["Cash short"].value == "no"  # cash 100 M = 1.0× short loans of 100 M: not below the minimum
+    assert firm["Coverage low"].value == "no"  # 110 / 14 = 7.9×
+    assert rows["000003"]["FCF negative (run)"].value == "not checked"  # no capex line: no free cash flow
+    ranges = {str(r.sqref) for r in ws.conditional_formatting}
+    assert any(ref.startswith(column_letter(ws, "Net debt high")) for ref in ranges)
+
+
+def column_letter(ws, english: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    headers = [c.value.split("\n")[-1] if c.value else None for c in ws[HEADER_ROW]]
+    return get_column_letter(headers.index(english) + 1)

@@ -13,7 +13,7 @@ from pipeline.reports import write_reports
 from pipeline.reports.html import BAR_ENDS, MAX_BARS, ranked_ends
 from tests.report_fixtures import HOSTILE_NAMES, SCRIPT_NAME, hostile_copy
 
-CHARTS = {"chart-margins", "chart-gap", "chart-growth", "chart-gross-side", "chart-waterfall", "chart-compute-margin", "chart-recurring", "chart-compute", "chart-econ-grid", "chart-econ-firms"}
+CHARTS = {"chart-margins", "chart-gap", "chart-growth", "chart-gross-side", "chart-waterfall", "chart-compute-margin", "chart-recurring", "chart-compute", "chart-fcf", "chart-leverage", "chart-fleet", "chart-econ-grid", "chart-econ-firms"}
 
 
 @pytest.fixture(scope="module")

@@ -61,6 +61,8 @@ class ReportData:
     restatements: Table
     status_changes: Table  # marts.status_changes at the period
     status_history: Table  # every change up to the period
+    carry: Table  # cash flow, debt, fleet and the carry screen per current member at the period
+    screen: Table  # seeds.carry_screen: the screen's thresholds the warehouse was built with
     panel_counts: dict  # derived quarters, missing reports … in the quarterly panel
     data_tests: list[str]
     run_problems: Table  # failures and warnings of the newest logged run, if any
@@ -182,6 +184,31 @@ STATUS_HISTORY_SQL = """
     where period_end <= $period and is_current_member and direction <> 'first'
     order by period_end desc, direction desc, dimension, code
 """
+
+# Can they carry the fleet: cash flow (TTM), debt and liquidity, the GPU fleet and the carry screen's flags for each
+# current member at the period (marts.cash_flow, marts.balance_health, marts.carry_screen).
+CARRY_SQL = """
+    select
+        b.code, b.name, b.net_margin_ttm, b.revenue_ttm, b.net_profit_ttm,
+        c.operating_cash_flow as operating_cash_flow_ttm, c.capex as capex_ttm, c.free_cash_flow as free_cash_flow_ttm,
+        c.lease_cash_paid_upper_bound as lease_cash_paid_ttm, c.capex_to_da, c.cash_conversion, c.da_is_carried,
+        h.cash, h.interest_bearing_debt, h.net_debt, h.ebitda_ttm, h.ebitda_not_positive, h.net_debt_to_ebitda,
+        h.short_term_debt, h.cash_to_short_debt, h.current_ratio, h.interest_coverage, h.days_sales_outstanding,
+        h.gpu_fleet, h.fleet_growth_yoy, h.revenue_yoy_ttm, h.asset_impairment_to_fleet,
+        s.fcf_negative_quarters, s.fcf_negative, s.net_debt_high, s.cash_short, s.coverage_low, s.dso_rising,
+        s.flags_raised, s.flags_checked, s.flags,
+        s.threshold_fcf_negative_quarters, s.threshold_net_debt_to_ebitda, s.threshold_cash_to_short_debt,
+        s.threshold_interest_coverage, s.threshold_dso_rising_periods
+    from marts.benchmark b
+    left join marts.cash_flow c on c.code = b.code and c.period_end = b.period_end and c.basis = 'ttm'
+    left join marts.balance_health h on h.code = b.code and h.period_end = b.period_end
+    left join marts.carry_screen s on s.code = b.code and s.period_end = b.period_end
+    where b.period_end = $period and b.is_current_member and not b.report_missing
+    order by s.flags_raised desc nulls last, h.net_debt_to_ebitda desc nulls last, b.code
+"""
+
+# The carry screen's thresholds as the warehouse was built with them (seeds.carry_screen).
+SCREEN_SQL = "select name, threshold, unit, note, source from seeds.carry_screen order by name"
 
 QUARTERLY_SQL = """
     select
@@ -358,6 +385,8 @@ def _gather(con, as_of: date | None, gross: float | None, net: float | None) -> 
         restatements=table(RESTATEMENTS_SQL),
         status_changes=table(STATUS_CHANGES_SQL),
         status_history=table(STATUS_HISTORY_SQL),
+        carry=table(CARRY_SQL),
+        screen=table(SCREEN_SQL),
         panel_counts=table(PANEL_COUNTS_SQL).records()[0],
         data_tests=data_test_names(),
         run_problems=_run_problems(con),

@@ -45,6 +45,9 @@ SHEET_GUIDE = (
      "利润率桥：折旧在营业成本中；毛利率到净利率逐项"),
     ("Status changes", "who crossed a benchmark line, either way: firm-wide, compute segment, recurring profit",
      "状态变化"),
+    ("Cash and debt", "can they carry the fleet? per firm: operating cash flow, capex and free cash flow TTM beside net "
+     "profit, lease cash (at most), debt, net debt / EBITDA, cash / short-term debt, coverage, DSO, the GPU fleet and "
+     "its growth, and the carry screen's five flags (yes / no / not checked)", "现金流、负债与机队：能否承载"),
     ("Economics", "one leased GPU server's P&L by year under stated assumptions, the utilisation each margin needs, a "
      "utilisation × rent grid of net margin, and each firm's compute gross margin with the utilisation that reproduces "
      "it", "单台GPU服务器经济性与各公司隐含利用率"),

@@ -13,6 +13,7 @@ from pipeline.reports.definitions import SHEET_GUIDE
 from pipeline.reports.excel.about import about
 from pipeline.reports.excel.book import HEADER_ROW, Book
 from pipeline.reports.excel.bridge import bridge, status_changes
+from pipeline.reports.excel.carry import carry
 from pipeline.reports.excel.economics import economics
 from pipeline.reports.excel.panel import quarterly, segments
 from pipeline.reports.excel.quality import quality
@@ -36,6 +37,7 @@ def write_workbook(data: ReportData, target: Path) -> Path:
     segments(book, sheets["Segments"])
     bridge(book, sheets["Bridge"])
     status_changes(book, sheets["Status changes"])
+    carry(book, sheets["Cash and debt"])
     economics(book, sheets["Economics"])
     universe(book, sheets["Universe"])
     quality(book, sheets["Data quality"])

@@ -33,6 +33,8 @@ FORMATS = {
     "pp": '+0.0" pp";-0.0" pp";0.0" pp"',
     "int": "#,##0",
     "dec2": "0.00",
+    "x": '0.00"×"',
+    "days": '#,##0" d"',
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
 }
@@ -146,11 +148,13 @@ class Book:
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
         if value is None:
-            return None
+            return "not checked" if kind == "check" else None
         if kind in ("yi", "yi4"):
             return value / YI  # 元 → 亿元
         if kind == "flag":
             return "yes" if value else None
+        if kind == "check":  # a screen flag: raised, clear, or not checked (its inputs are missing)
+            return "yes" if value else "no"
         if kind == "status":
             return STATUS_LABELS.get(value, value)
         if kind == "period":

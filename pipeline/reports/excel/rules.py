@@ -19,6 +19,11 @@ def above(ws, ref: str | None, threshold: float) -> None:
     _cell_is(ws, ref, "greaterThan", num(threshold), RED_FILL, "9C0006")
 
 
+def below(ws, ref: str | None, threshold: float) -> None:
+    """Red when a value falls short of `threshold`."""
+    _cell_is(ws, ref, "lessThan", num(threshold), RED_FILL, "9C0006")
+
+
 def flagged(ws, ref: str | None) -> None:
     """Amber and bold where a flag column says yes."""
     _cell_is(ws, ref, "equal", '"yes"', AMBER_FILL, "7F6000", bold=True)

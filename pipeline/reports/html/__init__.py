@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pipeline.display import SAMPLE_BANNER
 from pipeline.reports.data import ReportData
+from pipeline.reports.html.carry import fcf_bars, fleet_scatter, leverage_scatter, screen_table
 from pipeline.reports.html.economics import economics_firms, economics_grid, economics_table
 from pipeline.reports.html.figures import BAR_ENDS, MAX_BARS, Figures, ranked_ends
 from pipeline.reports.html.firm import firm_view
@@ -43,6 +44,9 @@ TITLES = {
     "chart-compute-margin": "算力业务毛利率 vs 基准 · The compute segment's gross margin against the benchmark",
     "chart-recurring": "净利率 vs 扣非净利率 · Reported against recurring net margin",
     "chart-compute": "算力收入占比 vs 毛利率 · Compute share of revenue and gross margin",
+    "chart-fcf": "自由现金流 vs 净利润 · Free cash flow against net profit",
+    "chart-leverage": "净负债/EBITDA vs 净利率 · Net debt / EBITDA against net margin",
+    "chart-fleet": "机队增速 vs 营收增速 · GPU fleet growth against revenue growth",
     "chart-econ-grid": "单台服务器经济性 · One GPU server: net margin by utilisation and rent",
     "chart-econ-firms": "隐含利用率 · The utilisation at which one server earns each firm's compute margin",
 }
@@ -57,6 +61,9 @@ CHARTS = {
     "chart-compute-margin": compute_margin_scatter,
     "chart-recurring": recurring_scatter,
     "chart-compute": compute_scatter,
+    "chart-fcf": fcf_bars,
+    "chart-leverage": leverage_scatter,
+    "chart-fleet": fleet_scatter,
     "chart-econ-grid": economics_grid,
     "chart-econ-firms": economics_firms,
 }
@@ -98,6 +105,10 @@ def render(data: ReportData, plotly_js: str) -> str:
         compute_margin=card("chart-compute-margin"),
         recurring=card("chart-recurring"),
         status_changes=status_changes_table(figs),
+        fcf=card("chart-fcf", wide=True),
+        leverage=card("chart-leverage"),
+        fleet=card("chart-fleet"),
+        screen=screen_table(figs),
         econ_grid=card("chart-econ-grid"),
         econ_firms=card("chart-econ-firms"),
         econ_table=economics_table(figs),

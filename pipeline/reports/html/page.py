@@ -107,6 +107,12 @@ PAGE = """<!DOCTYPE html>
 <section class="card wide"><h2>状态变化 · Who crossed a benchmark line this quarter</h2>
 {status_changes}
 </section>
+{fcf}
+{leverage}
+{fleet}
+<section class="card wide"><h2>能否承载机队 · Can they carry the fleet? The carry screen</h2>
+{screen}
+</section>
 {econ_grid}
 {econ_firms}
 <section class="card wide"><h2>单台服务器逐年损益 · One server, year by year</h2>
