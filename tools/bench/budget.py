@@ -81,6 +81,9 @@ class SimulatedAkshare:
     def _statement(self, function: str, symbol: str):
         code = symbol[2:]
         frame = self.sample.fetch(function, symbol=f"SZ{self.codes[code]}")
+        if frame.empty:  # a firm EastMoney has no such statement for (the sample's 990099): one date-list request
+            self._count(function, 1)
+            return frame
         frame = frame[frame["REPORT_DATE"].str[:10] <= self._cutoff(code)].reset_index(drop=True)
         frame["SECURITY_CODE"] = code
         frame["SECUCODE"] = f"{code}.{symbol[:2]}"
