@@ -115,3 +115,24 @@ def test_without_a_share_history_the_quote_counts_only_from_its_fetch(con):
     fetched = day(con, "600001", "2025-05-06")
     assert fetched["shares_source"] == "quote" and fetched["shares_effective_date"] == date(2025, 5, 6)
     assert fetched["market_cap"] == pytest.approx(10.0 * 1e9)
+
+
+def test_days_before_a_restatement_are_marked(tmp_path):
+    # 300001's FY2023 revenue is restated (600 → 610) with UPDATE_DATE 2025-04-20; the H1 2024 TTM that the days
+    # before draw on uses FY2023, so their figures are not what was known then
+    paths = Paths.resolve(tmp_path / "data", tmp_path / "reports")
+    store = RawStore(paths.raw_dir)
+    for restated, at in ((False, datetime(2025, 3, 1, 18, 0)), (True, datetime(2025, 5, 6, 18, 0))):
+        frames = period_fixture.frames(restated=restated)
+        closes = {d: 10.0 for d in _weekdays(date(2025, 1, 2), at.date())}
+        for adjust in ("", "hfq"):
+            frames[("stock_zh_a_hist", "300001", adjust)] = shapes.hist("300001", closes)
+        ingest_board(shapes.FrameSource(frames, at=at), store, period_fixture.BOARD, price_end=at.strftime("%Y%m%d"))
+    build(paths)
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        before, on = day(con, "300001", "2025-04-18"), day(con, "300001", "2025-04-21")
+    finally:
+        con.close()
+    assert before["report_period_end"] == date(2024, 6, 30) and before["figures_restated_after"] is True
+    assert on["report_period_end"] == date(2024, 12, 31) and on["figures_restated_after"] is False

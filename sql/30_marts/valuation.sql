@@ -9,10 +9,13 @@
 -- period): P/S on revenue TTM, P/E on attributable net profit TTM, P/B on attributable equity at that period end,
 -- EV = market_cap + interest-bearing debt − cash at that period end, EV/EBITDA on EBITDA TTM; each NULL when its
 -- denominator is ≤ 0 or unknown.
+-- The report figures are each report's latest version; figures_restated_after marks the days before a restatement
+-- of a report they draw on was published (the figures shown differ from what was known that day).
 -- Returns compare forward-adjusted closes (dividends and bonus shares reinvested, as 前复权 does) with the last
 -- close on or before the same date one month, three months and one year earlier, and (YTD) with the last close of
 -- the previous year; NULL where the stored history does not reach back that far.
--- Inputs: intermediate.int_prices_adjusted, intermediate.int_share_history, marts.fundamentals, marts.universe.
+-- Inputs: intermediate.int_prices_adjusted, intermediate.int_share_history, marts.fundamentals, marts.universe,
+-- staging.stg_statement_versions.
 with prices as (
     select * from intermediate.int_prices_adjusted
 ),
@@ -27,9 +30,23 @@ published as (
     from marts.fundamentals
     where not report_missing and notice_date is not null
 ),
+restated as (
+    -- when each report period was last restated: its versions after the first, dated by EastMoney's UPDATE_DATE
+    -- (or, without one, the day the new version was first fetched)
+    select code, period_end, max(coalesce(update_date, first_fetched_at::date)) as restated_on
+    from staging.stg_statement_versions
+    where version_no > 1
+    group by code, period_end
+),
 reports as (
     select p.code, p.notice_date, p.period_end, f.revenue_ttm, f.net_profit_parent_ttm, f.total_parent_equity,
-           f.interest_bearing_debt, f.cash, f.ebitda_ttm
+           f.interest_bearing_debt, f.cash, f.ebitda_ttm,
+           -- the latest restatement of any report the TTM figures draw on (this period, the prior FY, the same
+           -- period a year earlier)
+           (select max(x.restated_on) from restated x
+            where x.code = p.code
+              and x.period_end in (p.period_end, make_date(year(p.period_end) - 1, 12, 31),
+                                   (p.period_end - interval 1 year)::date)) as report_restated_on
     from (select distinct on (code, notice_date) * from published order by code, notice_date, period_end desc) p
     join marts.fundamentals f using (code, period_end)
 ),
@@ -50,7 +67,8 @@ with_shares as (
 ),
 with_reports as (
     select w.*, r.period_end as report_period, r.notice_date as report_notice_date, r.revenue_ttm,
-           r.net_profit_parent_ttm, r.total_parent_equity, r.interest_bearing_debt, r.cash, r.ebitda_ttm
+           r.net_profit_parent_ttm, r.total_parent_equity, r.interest_bearing_debt, r.cash, r.ebitda_ttm,
+           r.report_restated_on
     from with_shares w
     asof left join reports r on w.code = r.code and w.trade_date >= r.notice_date
 ),
@@ -94,6 +112,8 @@ final as (
         h.report_period,
         h.report_period as report_period_end,
         h.report_notice_date,
+        -- the figures are the reports' latest versions: a restatement published after the day changed them
+        coalesce(h.report_restated_on > h.trade_date, false) as figures_restated_after,
         h.revenue_ttm,
         h.net_profit_parent_ttm,
         h.total_parent_equity,
