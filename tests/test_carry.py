@@ -16,7 +16,8 @@ Balance 2024-12-31: cash 80; short loan 100 + due within a year 20 + long loan 2
 = 400 debt; current assets 300 / liabilities 250; receivables 150 + contract assets 50 (100 + none elsewhere);
 fleet 500 + CIP 100 + ROU 40 = 640 (500 a year earlier).
 
-600001 loses money: FY2024 EBIT −30, D&A 5 → EBITDA −25 with net debt 300 (no multiple; net_debt_high).
+600001 loses money: FY2024 EBIT −30, D&A 5 → EBITDA −25 with net debt 200 (no multiple; net_debt_high); it shows
+no short-term debt line (EastMoney leaves zero lines empty): no short-term debt, so cash is not short.
 000003 has zero revenue, no capex and no D&A: DSO, FCF and EBITDA are NULL, not 0.
 """
 
@@ -71,6 +72,7 @@ def _frames() -> dict:
     balance_600001 = period_fixture.balance(periods_600001)
     for fields in balance_600001.values():
         fields["MONETARYFUNDS"] = 50 * M
+        fields["SHORT_LOAN"] = None  # EastMoney leaves a zero line empty: no short-term debt
     frames[("stock_balance_sheet_by_report_em", "SH600001")] = shapes.f10("600001", "测试彩印", balance_600001,
                                                                           balance=True)
     return frames
@@ -139,10 +141,11 @@ def test_debt_liquidity_and_fleet_at_the_year_end(con):
 def test_negative_ebitda_has_no_multiple_and_raises_the_debt_flag(con):
     h = row(con, "marts.balance_health", "code = '600001' and period_end = '2024-12-31'")
     assert h["ebitda_ttm"] == pytest.approx(-25 * M) and h["ebitda_not_positive"]
-    assert h["net_debt"] == pytest.approx(300 * M) and h["net_debt_to_ebitda"] is None
+    assert h["net_debt"] == pytest.approx(200 * M) and h["net_debt_to_ebitda"] is None  # long 200 + payable 50 − 50
+    assert h["short_term_debt"] == 0 and h["cash_to_short_debt"] is None
     assert h["interest_coverage"] is None  # no interest expense
     s = row(con, "marts.carry_screen", "code = '600001' and period_end = '2024-12-31'")
-    assert s["net_debt_high"] is True and s["coverage_low"] is False
+    assert s["net_debt_high"] is True and s["coverage_low"] is False and s["cash_short"] is False
 
 
 def test_zero_revenue_and_missing_lines_stay_null(con):
@@ -164,21 +167,38 @@ def test_the_screen_flags_with_runs_broken_by_a_missing_quarter(con):
     assert flags["2023-12-31"] == (4, True)
     assert flags["2024-03-31"] == (0, False)
     assert flags["2024-06-30"] == (1, False)   # a positive quarter within the last four
-    assert flags["2024-12-31"] == (0, None)    # no 9M report: the run is unknown, not clear
+    assert flags["2024-12-31"] == (0, False)   # no 9M report, but Q1 2024 was positive: four in a row cannot be
+    assert flags["2023-06-30"] == (2, None)    # two negatives known, nothing before: not checked
     s = row(con, "marts.carry_screen", "code = '300001' and period_end = '2024-12-31'")
     assert s["cash_short"] is True and s["net_debt_high"] is False
     assert s["coverage_low"] is True  # 7.9× < the overridden 8×
     assert s["threshold_interest_coverage"] == 8.0
-    assert s["dso_rising"] is False and s["dso_rising_quarters"] == 1
+    # DSO fell at 03-31 and 06-30; no 9M report, so 12-31 cannot be compared with 09-30: no run, and not rising
+    assert s["dso_rising"] is False and s["dso_rising_quarters"] == 0
     assert s["flags"] == "cash_short, coverage_low" and s["flags_raised"] == 2
     assert con.execute("select source from seeds.carry_screen where name = 'interest_coverage_min'").fetchone()[0] == (
         "command-line override")
 
 
 @pytest.mark.parametrize("screen", [{"no_such_flag": 1.0}, {"interest_coverage_min": float("nan")},
-                                    {"dso_rising_periods": -1.0}])
+                                    {"dso_rising_periods": -1.0}, {"fcf_negative_quarters": 0.0},
+                                    {"dso_rising_periods": 0.4}, {"fcf_negative_quarters": 1e10},
+                                    {"net_debt_to_ebitda_max": float("inf")}])
 def test_bad_screen_overrides_are_usage_errors_before_anything_is_built(tmp_path, screen):
     paths = Paths.resolve(tmp_path / "data", tmp_path / "reports")
     with pytest.raises(UsageError):
         build(paths, screen=screen)
     assert not paths.warehouse.exists()
+
+
+def test_the_cli_names_a_bad_or_repeated_screen_override_and_exits_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    base = ["--data-dir", str(tmp_path / "data"), "build"]
+    for args, said in ((["--screen", "interest_coverage_min=2", "--screen", "interest_coverage_min=9"], "twice"),
+                       (["--screen", "coverage"], "is not NAME=VALUE"),
+                       (["--screen", "fcf_negative_quarters=0"], "whole number of quarters")):
+        result = CliRunner().invoke(app, base + args)
+        assert result.exit_code == 2 and said in result.output and "Traceback" not in result.output, result.output

@@ -248,3 +248,23 @@ def test_april_checks_one_open_period_a_day_in_turn():
 def test_trading_calendar_last_close(now, session, shows_close):
     found = TradingCalendar().last_close(datetime.fromisoformat(now))
     assert found == (date.fromisoformat(session), shows_close)
+
+
+def test_an_input_added_by_an_upgrade_is_caught_up_a_few_firms_a_run(paths, world, monkeypatch):
+    from pipeline.extract import plan as planning
+
+    # a raw layer stored by a release without the share-change history
+    old_release = tuple(f for f in planning.FIRM_FUNCTIONS if f[0] != sources.SHARE_CHANGES)
+    monkeypatch.setattr(planning, "FIRM_FUNCTIONS", old_release)
+    store = backfilled(paths, world)
+    monkeypatch.undo()
+    world.install(monkeypatch)
+    world.now = JUNE_4
+    ingest_live(world.source(), store, policy=RefreshPolicy(new_inputs_per_run=2))
+    assert [a["symbol"] for a in world.calls_to(sources.SHARE_CHANGES)] == ["SZ000003", "SZ300001"]  # code order
+    world.calls.clear()
+    ingest_live(world.source(), store, policy=RefreshPolicy(new_inputs_per_run=2))
+    assert [a["symbol"] for a in world.calls_to(sources.SHARE_CHANGES)] == ["SH600001"]
+    world.calls.clear()
+    ingest_live(world.source(), store, policy=RefreshPolicy(new_inputs_per_run=2))
+    assert world.calls_to(sources.SHARE_CHANGES) == []

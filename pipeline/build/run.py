@@ -313,10 +313,13 @@ def _build_into(con, tables, fetches, gross_benchmark, net_benchmark, step, scre
     return result
 
 
-def screen_thresholds() -> dict[str, float]:
-    """The carry screen's default thresholds by name (sql/seeds/carry_screen.csv)."""
+def screen_thresholds() -> dict[str, tuple[float, str]]:
+    """The carry screen's default thresholds and units by name (sql/seeds/carry_screen.csv)."""
     with (SEEDS_DIR / "carry_screen.csv").open(encoding="utf-8") as fh:
-        return {row["name"]: float(row["threshold"]) for row in csv.DictReader(fh)}
+        return {row["name"]: (float(row["threshold"]), row["unit"]) for row in csv.DictReader(fh)}
+
+
+MAX_RUN_QUARTERS = 400  # a run threshold longer than any stored history (100 years) flags nothing
 
 
 def screen_overrides(screen: Mapping[str, float] | None) -> dict[str, float]:
@@ -325,9 +328,14 @@ def screen_overrides(screen: Mapping[str, float] | None) -> dict[str, float]:
     for name, value in (screen or {}).items():
         if name not in known:
             raise UsageError(f"unknown carry-screen threshold '{name}'", f"use one of: {', '.join(known)}")
-        if not math.isfinite(value) or value < 0:
+        default, unit = known[name]
+        if unit == "quarters":  # a run length: a whole number of quarters, at least one
+            if not math.isfinite(value) or value != int(value) or not 1 <= value <= MAX_RUN_QUARTERS:
+                raise UsageError(f"carry-screen threshold {name}={value:g} is not a whole number of quarters from 1 "
+                                 f"to {MAX_RUN_QUARTERS}", f"give a value like {name}={default:g}")
+        elif not math.isfinite(value) or value < 0:
             raise UsageError(f"carry-screen threshold {name}={value} is not a finite number ≥ 0",
-                             f"give a value like {name}={known[name]:g}")
+                             f"give a value like {name}={default:g}")
     return dict(screen or {})
 
 

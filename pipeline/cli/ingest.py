@@ -66,8 +66,10 @@ def ingest(
     from pipeline.sources.akshare import live_source
 
     live = live_source(paths.data_dir, politeness)
+    # the backfill command: inputs added by a later release are fetched for every stored firm at once
     policy = RefreshPolicy(
-        repull_every_days=repull_every, repull_limit=repull_limit, repull_all=repull, accept_changes=accept_changes
+        repull_every_days=repull_every, repull_limit=repull_limit, repull_all=repull, accept_changes=accept_changes,
+        new_inputs_per_run=0,
     )
     report = ingest_live(live, store, policy=policy, on_progress=progress_of(ctx, "firms"), on_step=echo_err)
     for warning in report.warnings:

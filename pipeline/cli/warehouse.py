@@ -131,5 +131,7 @@ def parse_screen(items: list[str]) -> dict[str, float]:
             number = None
         if not sep or not name.strip() or number is None:
             raise UsageError(f"--screen '{item}' is not NAME=VALUE", "write it like --screen interest_coverage_min=2")
+        if name.strip() in parsed:
+            raise UsageError(f"--screen gives {name.strip()} twice", "give each threshold once")
         parsed[name.strip()] = number
     return parsed

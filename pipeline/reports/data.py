@@ -332,7 +332,7 @@ def gather(
             data = _gather(con, as_of, gross, net)
             data.economics = _economics(con, data.period, economics_file, data.benchmarks.net)
             return data
-        except duckdb.CatalogException as exc:
+        except (duckdb.CatalogException, duckdb.BinderException) as exc:  # a table or a column the reports read
             raise LeasewatchError(
                 f"the warehouse at {paths.warehouse} lacks what the reports read ({str(exc).splitlines()[0]})",
                 "it was built by an older leasewatch: rebuild it with leasewatch build",

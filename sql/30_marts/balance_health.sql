@@ -2,11 +2,12 @@
 -- beside them. Grain: (code, period_end), one row per report with a balance sheet. Amounts in 元, ratios as
 -- fractions or multiples (×), days as days (metrics.md, "Cash, debt and valuation").
 --   interest_bearing_debt = SHORT_LOAN + NONCURRENT_LIAB_1YEAR + LONG_LOAN + BOND_PAYABLE + LEASE_LIAB + LONG_PAYABLE
---     (parts shown; missing parts count 0, interest_bearing_debt_parts says how many were present; NULL if none).
+--     (parts shown; an empty part counts 0, as EastMoney leaves zero lines empty; interest_bearing_debt_parts says
+--     how many were present; 0 for a balance sheet without any debt line, NULL without a balance sheet).
 --   net_debt = interest_bearing_debt − cash (货币资金); net_debt_to_ebitda = net_debt / EBITDA TTM, NULL when EBITDA
 --     TTM ≤ 0 (ebitda_not_positive says so: no multiple describes that).
---   short_term_debt = SHORT_LOAN + NONCURRENT_LIAB_1YEAR; cash_to_short_debt = cash / short_term_debt (NULL when
---     there is none); current_ratio = TOTAL_CURRENT_ASSETS / TOTAL_CURRENT_LIAB.
+--   short_term_debt = SHORT_LOAN + NONCURRENT_LIAB_1YEAR (0 when the balance sheet shows neither);
+--     cash_to_short_debt = cash / short_term_debt (NULL when there is none); current_ratio = TOTAL_CURRENT_ASSETS / TOTAL_CURRENT_LIAB.
 --   interest_coverage = EBIT TTM / interest expense TTM (利息费用), NULL when there is no interest expense.
 --   days_sales_outstanding = the average of receivables (ACCOUNTS_RECE + CONTRACT_ASSET) at this period end and a
 --     year earlier / revenue TTM × 365. Without the balance a year earlier (a new listing), the closing balance
@@ -22,10 +23,12 @@ balances as (
     select
         code, name, period_end, fiscal_year, fiscal_quarter, notice_date, is_sample,
         cash, short_loan, noncurrent_liab_1year, long_loan, bond_payable, lease_liab, long_payable,
-        interest_bearing_debt, interest_bearing_debt_parts,
-        case when coalesce(short_loan, noncurrent_liab_1year) is not null
+        -- EastMoney leaves a zero line empty: a balance sheet (it has 负债合计) without any debt line has no debt
+        case when total_liabilities is not null then coalesce(interest_bearing_debt, 0) end as interest_bearing_debt,
+        interest_bearing_debt_parts,
+        case when total_liabilities is not null
              then coalesce(short_loan, 0) + coalesce(noncurrent_liab_1year, 0) end as short_term_debt,
-        interest_bearing_debt - cash as net_debt,
+        case when total_liabilities is not null then coalesce(interest_bearing_debt, 0) end - cash as net_debt,
         total_current_assets, total_current_liabilities,
         case when coalesce(accounts_receivable, contract_assets) is not null
              then coalesce(accounts_receivable, 0) + coalesce(contract_assets, 0) end as receivables,

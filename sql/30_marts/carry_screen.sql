@@ -3,13 +3,14 @@
 -- build and says so in seeds.carry_screen.source). Grain: (code, period_end). Each flag is TRUE (raised), FALSE
 -- (checked, not raised) or NULL (its inputs are missing: not checked, never taken as clear):
 --   fcf_negative    single-quarter free cash flow < 0 for the last fcf_negative_quarters quarters running
---                   (a quarter without FCF ends the run; fewer quarters known than the threshold → NULL unless one
---                   of them is ≥ 0)
+--                   (a quarter without FCF ends the run); FALSE when one of the last N quarters is known ≥ 0;
+--                   NULL when unknown quarters leave it open
 --   net_debt_high   net debt / EBITDA TTM > net_debt_to_ebitda_max, or net debt > 0 with EBITDA TTM ≤ 0; FALSE
 --                   when net debt ≤ 0 (cash exceeds debt)
 --   cash_short      cash < cash_to_short_debt_min × short-term debt; FALSE without short-term debt
 --   coverage_low    EBIT TTM / interest expense TTM < interest_coverage_min; FALSE without interest expense
---   dso_rising      days sales outstanding rose at each of the last dso_rising_periods reported quarter ends
+--   dso_rising      days sales outstanding rose at each of the last dso_rising_periods quarter ends (a quarter
+--                   without a report, or without DSO, ends the run), FALSE and NULL as for fcf_negative
 -- flags_raised counts the TRUE flags, flags_checked the non-NULL ones, flags lists the raised ones.
 -- Inputs: marts.cash_flow, marts.balance_health, seeds.carry_screen.
 with t as (
@@ -22,47 +23,43 @@ with t as (
     from seeds.carry_screen
 ),
 quarters as (
-    -- every quarter end of the firm's span, so that a missing quarter breaks a run instead of being skipped
-    select code, period_end, free_cash_flow,
-           -- run counters: consecutive negative quarters and consecutive known quarters, ending here
-           free_cash_flow < 0 as negative
+    -- every quarter end of the firm's span (marts.cash_flow keeps the quarters without a report), so a missing
+    -- quarter breaks a run instead of being skipped
+    select code, period_end, free_cash_flow, free_cash_flow < 0 as hit,
+           row_number() over (partition by code order by period_end) as rank_
     from marts.cash_flow
     where basis = 'q'
 ),
+dso_quarters as (
+    -- DSO at every quarter end of the spine (NULL without a report), and whether it rose from the quarter before
+    select f.code, f.period_end, h.days_sales_outstanding,
+           h.days_sales_outstanding > lag(h.days_sales_outstanding) over w as hit,
+           row_number() over w as rank_
+    from marts.fundamentals f
+    left join marts.balance_health h using (code, period_end)
+    window w as (partition by f.code order by f.period_end)
+),
 runs as (
-    select
-        code, period_end, free_cash_flow, negative,
-        -- the length of the current run of TRUE/known values ending at this quarter
-        period_end_rank - coalesce(max(case when not coalesce(negative, false) then period_end_rank end)
-                                       over (partition by code order by period_end rows unbounded preceding), 0)
-            as negative_run,
-        period_end_rank - coalesce(max(case when negative is null then period_end_rank end)
-                                       over (partition by code order by period_end rows unbounded preceding), 0)
-            as known_run
-    from (select *, row_number() over (partition by code order by period_end) as period_end_rank from quarters)
-),
-dso as (
-    select
-        code, period_end, days_sales_outstanding,
-        days_sales_outstanding > lag(days_sales_outstanding) over w as dso_up
-    from marts.balance_health
-    window w as (partition by code order by period_end)
-),
-dso_runs as (
-    select
-        code, period_end, dso_up,
-        rank_ - coalesce(max(case when not coalesce(dso_up, false) then rank_ end)
-                             over (partition by code order by period_end rows unbounded preceding), 0) as up_run,
-        rank_ - coalesce(max(case when dso_up is null then rank_ end)
-                             over (partition by code order by period_end rows unbounded preceding), 0) as known_run
-    from (select *, row_number() over (partition by code order by period_end) as rank_ from dso)
+    -- per quarter: the run of hits ending here (a miss or an unknown quarter ends it) and how many quarters ago
+    -- the last known miss was, for both screens
+    select 'fcf' as screen, code, period_end, rank_ - coalesce(max(case when not coalesce(hit, false) then rank_ end) over w, 0) as hit_run,
+           rank_ - max(case when not hit then rank_ end) over w as since_miss
+    from quarters
+    window w as (partition by code order by period_end rows unbounded preceding)
+    union all
+    select 'dso', code, period_end, rank_ - coalesce(max(case when not coalesce(hit, false) then rank_ end) over w, 0),
+           rank_ - max(case when not hit then rank_ end) over w
+    from dso_quarters
+    window w as (partition by code order by period_end rows unbounded preceding)
 ),
 flagged as (
     select
         h.code, h.name, h.period_end, h.fiscal_year, h.fiscal_quarter,
-        r.free_cash_flow as free_cash_flow_q, r.negative_run as fcf_negative_quarters,
-        case when r.negative_run >= t.fcf_quarters then true
-             when r.known_run >= t.fcf_quarters or r.negative_run < r.known_run then false end as fcf_negative,
+        q.free_cash_flow as free_cash_flow_q, r.hit_run as fcf_negative_quarters,
+        -- raised after N negative quarters running; clear when one of the last N quarters is known not negative;
+        -- otherwise (unknown quarters within the last N) not checked
+        case when r.hit_run >= t.fcf_quarters then true when r.since_miss < t.fcf_quarters then false end
+            as fcf_negative,
         h.net_debt, h.ebitda_ttm, h.net_debt_to_ebitda,
         case when h.net_debt is null then null
              when h.net_debt <= 0 then false
@@ -77,17 +74,17 @@ flagged as (
         case when h.interest_expense_ttm is null or h.ebit_ttm is null then null
              when h.interest_expense_ttm <= 0 then false
              else h.interest_coverage < t.coverage_min end as coverage_low,
-        h.days_sales_outstanding, d.up_run as dso_rising_quarters,
-        case when d.up_run >= t.dso_periods then true
-             when d.known_run >= t.dso_periods or d.up_run < d.known_run then false end as dso_rising,
+        h.days_sales_outstanding, d.hit_run as dso_rising_quarters,
+        case when d.hit_run >= t.dso_periods then true when d.since_miss < t.dso_periods then false end as dso_rising,
         t.fcf_quarters as threshold_fcf_negative_quarters, t.net_debt_max as threshold_net_debt_to_ebitda,
         t.cash_min as threshold_cash_to_short_debt, t.coverage_min as threshold_interest_coverage,
         t.dso_periods as threshold_dso_rising_periods,
         h.is_sample
     from marts.balance_health h
     cross join t
-    left join runs r using (code, period_end)
-    left join dso_runs d using (code, period_end)
+    left join quarters q using (code, period_end)
+    left join runs r on r.screen = 'fcf' and r.code = h.code and r.period_end = h.period_end
+    left join runs d on d.screen = 'dso' and d.code = h.code and d.period_end = h.period_end
 ),
 final as (
     select

@@ -5,8 +5,9 @@
 -- the share-change history's count from its change date, or for a firm without that history the count of the
 -- latest stock_individual_info_em fetch on or before the day); NULL on a day no count was known yet.
 -- shares_effective_date says which count (its change or fetch date, on or before trade_date).
--- Multiples use the latest report published by the day (report_notice_date ≤ trade_date; report_period_end is its
--- period): P/S on revenue TTM, P/E on attributable net profit TTM, P/B on attributable equity at that period end,
+-- Multiples use the latest report usable by the day: its notice date (report_notice_date) and, for a TTM below
+-- 12-31, those of the prior FY and of the same period a year earlier on or before the day (figures_known_on, the
+-- latest of them; report_period_end is its period): P/S on revenue TTM, P/E on attributable net profit TTM, P/B on attributable equity at that period end,
 -- EV = market_cap + interest-bearing debt − cash at that period end, EV/EBITDA on EBITDA TTM; each NULL when its
 -- denominator is ≤ 0 or unknown.
 -- The report figures are each report's latest version; figures_restated_after marks the days before a restatement
@@ -22,13 +23,27 @@ with prices as (
 shares as (
     select * from intermediate.int_share_history
 ),
+known as (
+    -- the day each report's TTM figures were all public: its own notice date and, below 12-31, the notice dates of
+    -- the prior FY and of the same period a year earlier, which the TTM adds and subtracts (a Q1 report out before
+    -- the FY report of the year before is not usable until that FY is out)
+    select f.code, f.period_end, f.notice_date,
+           case when f.fiscal_quarter = 4 then f.notice_date
+                else greatest(f.notice_date, fy.notice_date, py.notice_date) end as known_on
+    from marts.fundamentals f
+    left join marts.fundamentals fy
+        on fy.code = f.code and fy.period_end = make_date(f.fiscal_year - 1, 12, 31) and not fy.report_missing
+    left join marts.fundamentals py
+        on py.code = f.code and py.period_end = (f.period_end - interval 1 year)::date and not py.report_missing
+    where not f.report_missing and f.notice_date is not null
+),
 published as (
-    -- the newest period published by each notice date (a restated or late old period must not win)
-    select code, notice_date,
-           max(period_end) over (partition by code order by notice_date rows between unbounded preceding and current row)
+    -- by each day a report became usable, the newest period usable by then (a restated or late old period must
+    -- not win over a newer one)
+    select code, known_on,
+           max(period_end) over (partition by code order by known_on rows between unbounded preceding and current row)
                as period_end
-    from marts.fundamentals
-    where not report_missing and notice_date is not null
+    from known
 ),
 restated as (
     -- when each report period was last restated: its versions after the first, dated by EastMoney's UPDATE_DATE
@@ -39,15 +54,20 @@ restated as (
     group by code, period_end
 ),
 reports as (
-    select p.code, p.notice_date, p.period_end, f.revenue_ttm, f.net_profit_parent_ttm, f.total_parent_equity,
-           f.interest_bearing_debt, f.cash, f.ebitda_ttm,
+    select p.code, p.known_on, k.notice_date, p.period_end, f.revenue_ttm, f.net_profit_parent_ttm,
+           f.total_parent_equity,
+           -- a balance sheet without any debt line has no debt (EastMoney leaves zero lines empty)
+           case when f.total_liabilities is not null then coalesce(f.interest_bearing_debt, 0) end
+               as interest_bearing_debt,
+           f.cash, f.ebitda_ttm,
            -- the latest restatement of any report the TTM figures draw on (this period, the prior FY, the same
            -- period a year earlier)
            (select max(x.restated_on) from restated x
             where x.code = p.code
               and x.period_end in (p.period_end, make_date(year(p.period_end) - 1, 12, 31),
                                    (p.period_end - interval 1 year)::date)) as report_restated_on
-    from (select distinct on (code, notice_date) * from published order by code, notice_date, period_end desc) p
+    from (select distinct on (code, known_on) * from published order by code, known_on, period_end desc) p
+    join known k using (code, period_end)
     join marts.fundamentals f using (code, period_end)
 ),
 year_ends as (
@@ -66,11 +86,12 @@ with_shares as (
     asof left join shares s on p.code = s.code and p.trade_date >= s.valid_from
 ),
 with_reports as (
-    select w.*, r.period_end as report_period, r.notice_date as report_notice_date, r.revenue_ttm,
+    select w.*, r.period_end as report_period, r.notice_date as report_notice_date,
+           r.known_on as figures_known_on, r.revenue_ttm,
            r.net_profit_parent_ttm, r.total_parent_equity, r.interest_bearing_debt, r.cash, r.ebitda_ttm,
            r.report_restated_on
     from with_shares w
-    asof left join reports r on w.code = r.code and w.trade_date >= r.notice_date
+    asof left join reports r on w.code = r.code and w.trade_date >= r.known_on
 ),
 with_history as (
     -- The close of the last trading day on or before the same date a month, three months and a year earlier:
@@ -112,6 +133,7 @@ final as (
         h.report_period,
         h.report_period as report_period_end,
         h.report_notice_date,
+        h.figures_known_on,
         -- the figures are the reports' latest versions: a restatement published after the day changed them
         coalesce(h.report_restated_on > h.trade_date, false) as figures_restated_after,
         h.revenue_ttm,

@@ -13,7 +13,8 @@ from marts.valuation where market_cap < 0 or ps_ttm < 0 or pe_ttm < 0 or pb < 0
 union all
 select code, trade_date, 'uses a share count or a report from after the day'
 from marts.valuation
-where shares_effective_date > trade_date or report_notice_date > trade_date or report_period_end > trade_date
+where shares_effective_date > trade_date or report_notice_date > trade_date or figures_known_on > trade_date
+   or report_period_end > trade_date
 union all
 select code, trade_date, 'market value without a share count in force'
 from marts.valuation where market_cap is not null and shares_effective_date is null
