@@ -29,7 +29,9 @@ Edge cases (codes in `EDGE_CASES`, all among the first 108 firms):
 * restated 990011: FY2024 restated in the FY2025 annual report (UPDATE_DATE 2026-04-25): revenue and cost
   reduced by a GPU resale now shown net; profit unchanged. Sources as of an earlier date show the original.
 * zero_revenue_shell 990013: legacy business stopped at the end of 2023; OPERATE_INCOME = 0 in every
-  period from 2024 while overheads, interest and a loss remain; no segment rows from 2024.
+  period from 2024 while overheads, interest and a loss remain; no segment rows from 2024. The depreciation of
+  its idle plant goes to 管理费用 (there is no 营业成本 to carry it), so its EBITDA TTM is negative: with net cash,
+  net debt / EBITDA has no value and net_debt_high stays clear.
 * da_quarterly 990017: discloses the cash-flow supplement (D&A lines included) in Q1 and Q3 reports too;
   every other firm leaves it NaN there, as most A-share firms do.
 * oilgas_duplicate 990019: OILGAS_BIOLOGY_DEPR repeats FA_IR_DEPR's amount (an EastMoney quirk).

@@ -301,6 +301,9 @@ def simulate(seed: int, i: int) -> Firm:
     nbi = uni(0.0, 0.002) * rev * np.exp(rng.normal(0, 0.5, Q)) if rng.random() < 0.6 else np.zeros(Q)
     nbe = uni(0.0, 0.002) * rev * np.exp(rng.normal(0, 0.5, Q)) if rng.random() < 0.6 else np.zeros(Q)
     if arch == "shell":  # a shell: a little rent and subsidy, and losses on guarantees it gave its old business
+        # with no revenue there is no 营业成本 to carry the depreciation of its idle plant: under CAS it goes to
+        # 管理费用, so EBIT falls by it and EBITDA (EBIT + D&A) turns negative, as it is for a firm that earns nothing
+        manage = manage + np.where(year >= SHELL[1], leg_dep + gpu_dep, 0.0)
         other_income = other_income + np.where(year >= SHELL[1], 0.0005 * legacy_2021, 0.0)
         nbe = nbe + np.where(year >= SHELL[1], 0.015 * legacy_2021, 0.0)
     oci = rng.normal(0, 0.001, Q) * legacy_2021 if rng.random() < 0.2 else np.zeros(Q)
