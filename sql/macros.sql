@@ -68,6 +68,12 @@ create or replace macro threshold_status(margin, profit, threshold) as
         else 'below'
     end;
 
+-- Meets the net benchmark as reported (consolidated and attributable) but not on recurring (扣非) profit: one-off
+-- gains carry it. The attributable margin must meet too (扣非 is attributable), so a minority share is not taken
+-- for a one-off. FALSE when a margin is unknown. One definition for marts.benchmark and rescored reports.
+create or replace macro meets_only_with_one_offs(net_margin, parent_margin, deducted_margin, threshold) as
+    coalesce(net_margin >= threshold and parent_margin >= threshold and deducted_margin < threshold, false);
+
 -- The compute segment's gross margin against the gross benchmark (metrics.md, Benchmark): not_disclosed (no
 -- product or industry segments), no_compute_segment (disclosed, none is compute), no_segment_cost (compute revenue
 -- without its cost), meets, below; segments_inconsistent where the TTM compute revenue is negative (the H1/FY

@@ -52,3 +52,17 @@ def fixture_db(fixture_paths: Paths):
     con = duckdb.connect(str(fixture_paths.warehouse), read_only=True)
     yield con
     con.close()
+
+
+def only_row(con, sql: str, params=()) -> dict:
+    """The one row a query returns, as {column: value}; fails the test on none or several."""
+    cursor = con.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    found = cursor.fetchall()
+    assert len(found) == 1, (sql, params, found)
+    return dict(zip(names, found[0]))
+
+
+def mart_row(con, table: str, where: str) -> dict:
+    """The one row of `table` matching `where` (SQL text)."""
+    return only_row(con, f"select * from {table} where {where}")

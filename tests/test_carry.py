@@ -35,6 +35,7 @@ from pipeline.extract.ingest import ingest_board
 from pipeline.raw.store import RawStore
 from tests import akshare_shapes as shapes
 from tests import period_fixture
+from tests.conftest import mart_row as row
 
 M = 1_000_000.0
 CASH_300001 = {  # period: (OCF, capex, D&A) YTD
@@ -88,14 +89,6 @@ def con(tmp_path_factory):
     connection = duckdb.connect(str(paths.warehouse), read_only=True)
     yield connection
     connection.close()
-
-
-def row(con, table: str, where: str) -> dict:
-    cursor = con.execute(f"select * from {table} where {where}")
-    names = [d[0] for d in cursor.description]
-    found = cursor.fetchall()
-    assert len(found) == 1, found
-    return dict(zip(names, found[0]))
 
 
 def test_free_cash_flow_per_quarter_ttm_and_year(con):

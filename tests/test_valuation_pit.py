@@ -22,6 +22,7 @@ from pipeline.extract.ingest import ingest_board
 from pipeline.raw.store import RawStore
 from tests import akshare_shapes as shapes
 from tests import period_fixture
+from tests.conftest import only_row
 
 M = 1_000_000.0
 FETCHED = datetime(2025, 5, 6, 18, 0)
@@ -69,12 +70,8 @@ def con(tmp_path_factory):
 
 
 def day(con, code: str, trade_date: str) -> dict:
-    cursor = con.execute("select * from marts.valuation where code = ? and trade_date = ?",
-                         [code, date.fromisoformat(trade_date)])
-    names = [d[0] for d in cursor.description]
-    found = cursor.fetchall()
-    assert len(found) == 1, (code, trade_date, found)
-    return dict(zip(names, found[0]))
+    return only_row(con, "select * from marts.valuation where code = ? and trade_date = ?",
+                    (code, date.fromisoformat(trade_date)))
 
 
 def test_the_market_value_uses_the_share_count_in_force_that_day(con):

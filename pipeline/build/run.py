@@ -353,9 +353,9 @@ def _load_seeds(con, gross_benchmark: float | None, net_benchmark: float | None,
                 [value, metric],
             )
     con.execute(
-        f"create table seeds.carry_screen as select *, 'sql/seeds/carry_screen.csv' as source "
-        f"from read_csv('{SEEDS_DIR / 'carry_screen.csv'}', header=true, "
-        "columns={'name': 'VARCHAR', 'threshold': 'DOUBLE', 'unit': 'VARCHAR', 'note': 'VARCHAR'})"
+        f"create table seeds.carry_screen as select *, 'sql/seeds/carry_screen.csv' as source, "
+        f"row_number() over () as priority from read_csv('{SEEDS_DIR / 'carry_screen.csv'}', header=true, "
+        "columns={'name': 'VARCHAR', 'flag': 'VARCHAR', 'threshold': 'DOUBLE', 'unit': 'VARCHAR', 'note': 'VARCHAR'})"
     )
     for name, value in (screen or {}).items():
         con.execute("update seeds.carry_screen set threshold = ?, source = 'command-line override' where name = ?",

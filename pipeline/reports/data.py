@@ -75,6 +75,11 @@ class ReportData:
         return periods.label(self.period)
 
     @property
+    def screen_limits(self) -> dict[str, float]:
+        """The carry screen's thresholds by name, as the warehouse was built with them."""
+        return {r["name"]: r["threshold"] for r in self.screen.records()}
+
+    @property
     def is_sample(self) -> bool:
         return bool(self.info.get("is_sample"))
 
@@ -111,8 +116,8 @@ SUMMARY_SQL = """
         b.net_margin_deducted_ttm,
         benchmark_gap_pp(b.net_margin_deducted_ttm, $net) as net_deducted_gap_pp,
         threshold_status(b.net_margin_deducted_ttm, b.net_profit_deducted_ttm, $net) as net_deducted_status,
-        coalesce(b.net_margin_ttm >= $net and f.net_margin_parent_ttm >= $net and b.net_margin_deducted_ttm < $net,
-                 false) as net_meets_only_with_one_offs
+        meets_only_with_one_offs(b.net_margin_ttm, f.net_margin_parent_ttm, b.net_margin_deducted_ttm, $net)
+            as net_meets_only_with_one_offs
     from marts.benchmark b
     left join marts.universe u using (code)
     left join marts.fundamentals f using (code, period_end)
@@ -156,7 +161,7 @@ BRIDGE_SQL = """
         m.non_operating_net_to_revenue, m.taxes_and_surcharges_to_revenue, m.tax_to_revenue,
         m.operating_other_to_revenue, b.net_margin_ttm, m.minority_interest_to_revenue, m.net_margin_parent,
         m.ebitda_margin, b.interest_to_revenue_ttm, b.net_margin_deducted_ttm,
-        coalesce(b.net_margin_ttm >= $net and m.net_margin_parent >= $net and b.net_margin_deducted_ttm < $net, false)
+        meets_only_with_one_offs(b.net_margin_ttm, m.net_margin_parent, b.net_margin_deducted_ttm, $net)
             as net_meets_only_with_one_offs,
         m.missing_steps
     from marts.benchmark b
@@ -208,7 +213,11 @@ CARRY_SQL = """
 """
 
 # The carry screen's thresholds as the warehouse was built with them (seeds.carry_screen).
-SCREEN_SQL = "select name, threshold, unit, note, source from seeds.carry_screen order by name"
+SCREEN_SQL = """
+    select name, flag, threshold, unit, note, source, source = 'command-line override' as overridden
+    from seeds.carry_screen
+    order by priority
+"""
 
 QUARTERLY_SQL = """
     select
@@ -359,12 +368,15 @@ def _gather(con, as_of: date | None, gross: float | None, net: float | None) -> 
     benchmarks = _benchmarks(con, gross, net)
     params = {"period": period, "gross": benchmarks.gross, "net": benchmarks.net}
 
+    def run(sql: str, **extra):
+        """Execute with the parameters the statement names ($period, $gross, $net and any extra)."""
+        return con.execute(sql, {k: v for k, v in {**params, **extra}.items() if f"${k}" in sql})
+
     def table(sql: str, **extra) -> Table:
-        names = {k: v for k, v in {**params, **extra}.items() if f"${k}" in sql}
-        cursor = con.execute(sql, names)
+        cursor = run(sql, **extra)
         return Table([d[0] for d in cursor.description], cursor.fetchall())
 
-    con.execute(RESCORED_SQL, {k: v for k, v in params.items() if f"${k}" in RESCORED_SQL})
+    run(RESCORED_SQL)
     summary = table(SUMMARY_SQL + " order by net_gap_pp desc nulls last, revenue_ttm desc nulls last, code")
     kpis = table(KPI_SQL).records()[0]
     counts = dict(Counter(r["status"] for r in summary.records()))

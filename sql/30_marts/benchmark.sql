@@ -47,10 +47,9 @@ scored as (
         benchmark_gap_pp(safe_ratio(f.net_profit_deducted_ttm, f.revenue_ttm), t.net_benchmark) as net_deducted_gap_pp,
         threshold_status(safe_ratio(f.net_profit_deducted_ttm, f.revenue_ttm), f.net_profit_deducted_ttm, t.net_benchmark)
             as net_deducted_status,
-        -- meets 20 % net as reported (consolidated and attributable) but not on recurring profit: one-off gains
-        -- carry it. The attributable margin must meet too, so a minority share is not taken for a one-off.
-        coalesce(f.net_margin_ttm >= t.net_benchmark and f.net_margin_parent_ttm >= t.net_benchmark
-                 and safe_ratio(f.net_profit_deducted_ttm, f.revenue_ttm) < t.net_benchmark, false)
+        -- meets 20 % net as reported but not on recurring profit (sql/macros.sql)
+        meets_only_with_one_offs(f.net_margin_ttm, f.net_margin_parent_ttm,
+                                 safe_ratio(f.net_profit_deducted_ttm, f.revenue_ttm), t.net_benchmark)
             as net_meets_only_with_one_offs,
         f.is_sample
     from f

@@ -12,7 +12,7 @@
 --   dso_rising      days sales outstanding rose at each of the last dso_rising_periods quarter ends (a quarter
 --                   without a report, or without DSO, ends the run), FALSE and NULL as for fcf_negative
 -- flags_raised counts the TRUE flags, flags_checked the non-NULL ones, flags lists the raised ones.
--- Inputs: marts.cash_flow, marts.balance_health, seeds.carry_screen.
+-- Inputs: marts.fundamentals, marts.cash_flow, marts.balance_health, seeds.carry_screen.
 with t as (
     select
         max(threshold) filter (where name = 'fcf_negative_quarters')::int as fcf_quarters,
@@ -22,43 +22,38 @@ with t as (
         max(threshold) filter (where name = 'dso_rising_periods')::int as dso_periods
     from seeds.carry_screen
 ),
-quarters as (
-    -- every quarter end of the firm's span (marts.cash_flow keeps the quarters without a report), so a missing
-    -- quarter breaks a run instead of being skipped
-    select code, period_end, free_cash_flow, free_cash_flow < 0 as hit,
-           row_number() over (partition by code order by period_end) as rank_
-    from marts.cash_flow
-    where basis = 'q'
-),
-dso_quarters as (
-    -- DSO at every quarter end of the spine (NULL without a report), and whether it rose from the quarter before
-    select f.code, f.period_end, h.days_sales_outstanding,
-           h.days_sales_outstanding > lag(h.days_sales_outstanding) over w as hit,
+spine as (
+    -- every quarter end of the firm's span (marts.fundamentals keeps the quarters without a report), so a missing
+    -- quarter breaks a run instead of being skipped: was free cash flow negative, did DSO rise from the quarter
+    -- before (NULL where unknown)
+    select f.code, f.period_end, c.free_cash_flow,
+           c.free_cash_flow < 0 as fcf_hit,
+           h.days_sales_outstanding > lag(h.days_sales_outstanding) over w as dso_hit,
            row_number() over w as rank_
     from marts.fundamentals f
-    left join marts.balance_health h using (code, period_end)
+    left join marts.cash_flow c on c.code = f.code and c.period_end = f.period_end and c.basis = 'q'
+    left join marts.balance_health h on h.code = f.code and h.period_end = f.period_end
     window w as (partition by f.code order by f.period_end)
 ),
 runs as (
-    -- per quarter: the run of hits ending here (a miss or an unknown quarter ends it) and how many quarters ago
-    -- the last known miss was, for both screens
-    select 'fcf' as screen, code, period_end, rank_ - coalesce(max(case when not coalesce(hit, false) then rank_ end) over w, 0) as hit_run,
-           rank_ - max(case when not hit then rank_ end) over w as since_miss
-    from quarters
-    window w as (partition by code order by period_end rows unbounded preceding)
-    union all
-    select 'dso', code, period_end, rank_ - coalesce(max(case when not coalesce(hit, false) then rank_ end) over w, 0),
-           rank_ - max(case when not hit then rank_ end) over w
-    from dso_quarters
+    -- per quarter and screen: the run of hits ending here (a miss or an unknown quarter ends it) and how many
+    -- quarters ago the last known miss was
+    select
+        code, period_end, free_cash_flow,
+        rank_ - coalesce(max(case when not coalesce(fcf_hit, false) then rank_ end) over w, 0) as fcf_run,
+        rank_ - max(case when not fcf_hit then rank_ end) over w as fcf_since_miss,
+        rank_ - coalesce(max(case when not coalesce(dso_hit, false) then rank_ end) over w, 0) as dso_run,
+        rank_ - max(case when not dso_hit then rank_ end) over w as dso_since_miss
+    from spine
     window w as (partition by code order by period_end rows unbounded preceding)
 ),
 flagged as (
     select
         h.code, h.name, h.period_end, h.fiscal_year, h.fiscal_quarter,
-        q.free_cash_flow as free_cash_flow_q, r.hit_run as fcf_negative_quarters,
+        r.free_cash_flow as free_cash_flow_q, r.fcf_run as fcf_negative_quarters,
         -- raised after N negative quarters running; clear when one of the last N quarters is known not negative;
         -- otherwise (unknown quarters within the last N) not checked
-        case when r.hit_run >= t.fcf_quarters then true when r.since_miss < t.fcf_quarters then false end
+        case when r.fcf_run >= t.fcf_quarters then true when r.fcf_since_miss < t.fcf_quarters then false end
             as fcf_negative,
         h.net_debt, h.ebitda_ttm, h.net_debt_to_ebitda,
         case when h.net_debt is null then null
@@ -74,17 +69,16 @@ flagged as (
         case when h.interest_expense_ttm is null or h.ebit_ttm is null then null
              when h.interest_expense_ttm <= 0 then false
              else h.interest_coverage < t.coverage_min end as coverage_low,
-        h.days_sales_outstanding, d.hit_run as dso_rising_quarters,
-        case when d.hit_run >= t.dso_periods then true when d.since_miss < t.dso_periods then false end as dso_rising,
+        h.days_sales_outstanding, r.dso_run as dso_rising_quarters,
+        case when r.dso_run >= t.dso_periods then true when r.dso_since_miss < t.dso_periods then false end
+            as dso_rising,
         t.fcf_quarters as threshold_fcf_negative_quarters, t.net_debt_max as threshold_net_debt_to_ebitda,
         t.cash_min as threshold_cash_to_short_debt, t.coverage_min as threshold_interest_coverage,
         t.dso_periods as threshold_dso_rising_periods,
         h.is_sample
     from marts.balance_health h
     cross join t
-    left join quarters q using (code, period_end)
-    left join runs r on r.screen = 'fcf' and r.code = h.code and r.period_end = h.period_end
-    left join runs d on d.screen = 'dso' and d.code = h.code and d.period_end = h.period_end
+    left join runs r using (code, period_end)
 ),
 final as (
     select

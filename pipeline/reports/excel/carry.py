@@ -13,8 +13,8 @@ FLAGS = ("fcf_negative", "net_debt_high", "cash_short", "coverage_low", "dso_ris
 
 def carry(book: Book, ws) -> None:
     cols = CARRY_COLS
-    limits = {r["name"]: r["threshold"] for r in book.data.screen.records()}
-    overridden = [r["name"] for r in book.data.screen.records() if r["source"] != "sql/seeds/carry_screen.csv"]
+    limits = book.data.screen_limits
+    overridden = [r["name"] for r in book.data.screen.records() if r["overridden"]]
     described = (f"flags at FCF < 0 for {limits.get('fcf_negative_quarters', 4):g} quarters, net debt / EBITDA > "
                  f"{limits.get('net_debt_to_ebitda_max', 4):g}× (or net debt with EBITDA ≤ 0), cash < "
                  f"{limits.get('cash_to_short_debt_min', 1):g}× short-term debt, coverage < "

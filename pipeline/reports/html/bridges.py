@@ -12,7 +12,9 @@ from __future__ import annotations
 from statistics import median
 
 from pipeline.reports.definitions import STATUS_LABELS
-from pipeline.reports.html.figures import RANKED_MARGIN, Figures, ranked_axis, ranked_ends, rounded, zoom_note
+from pipeline.reports.html.figures import (
+    RANKED_MARGIN, Figures, outside, padded, ranked_axis, ranked_ends, rounded, zoom_note,
+)
 from pipeline.reports.html.page import NAVY, ORANGE, esc, plot_text
 
 LIGHT_NAVY = "#9DB3D6"
@@ -108,9 +110,9 @@ def compute_margin_scatter(figs: Figures) -> str:
                 "compute row).")
     xs = [r["gross_margin_ttm"] for r in rows] + [b.gross]
     ys = [r["compute_gross_margin_ttm"] for r in rows] + [b.gross]
-    x0, x1 = max(min(xs) - 0.05, -1.0), min(max(xs) + 0.05, 1.0)
-    y0, y1 = max(min(ys) - 0.05, -1.0), min(max(ys) + 0.05, 1.0)
-    outside = sum(1 for r in rows if not (x0 <= r["gross_margin_ttm"] <= x1 and y0 <= r["compute_gross_margin_ttm"] <= y1))
+    x0, x1 = padded(xs, 0.05, -1.0, 1.0)
+    y0, y1 = padded(ys, 0.05, -1.0, 1.0)
+    off_axes = outside(rows, "gross_margin_ttm", "compute_gross_margin_ttm", (x0, x1), (y0, y1))
     trace = {"type": "scatter", "mode": "markers", "x": [rounded(r["gross_margin_ttm"]) for r in rows],
              "y": [rounded(r["compute_gross_margin_ttm"]) for r in rows],
              "marker": {"size": 9, "color": [NAVY if r["compute_gross_status"] == "meets" else ORANGE for r in rows],
@@ -132,7 +134,7 @@ def compute_margin_scatter(figs: Figures) -> str:
             f"{statuses['meets']} meet, {statuses['below']} below, {statuses['no_segment_cost']} without segment "
             f"cost, {statuses['no_compute_segment']} without a compute row, {statuses['not_disclosed']} not "
             "disclosed. Segments carry no net profit, so the net benchmark is not scored on them."
-            + zoom_note(outside))
+            + zoom_note(off_axes))
 
 
 def recurring_scatter(figs: Figures) -> str:
@@ -143,9 +145,9 @@ def recurring_scatter(figs: Figures) -> str:
         return f"Nothing to show: no current member has both reported and 扣非 net margins at {figs.d.label}."
     xs = [r["net_margin_ttm"] for r in rows] + [b.net]
     ys = [r["net_margin_deducted_ttm"] for r in rows] + [b.net]
-    x0, x1 = max(min(xs) - 0.05, -1.0), min(max(xs) + 0.05, 1.0)
-    y0, y1 = max(min(ys) - 0.05, -1.0), min(max(ys) + 0.05, 1.0)
-    outside = sum(1 for r in rows if not (x0 <= r["net_margin_ttm"] <= x1 and y0 <= r["net_margin_deducted_ttm"] <= y1))
+    x0, x1 = padded(xs, 0.05, -1.0, 1.0)
+    y0, y1 = padded(ys, 0.05, -1.0, 1.0)
+    off_axes = outside(rows, "net_margin_ttm", "net_margin_deducted_ttm", (x0, x1), (y0, y1))
     one_offs = [r for r in rows if r["net_meets_only_with_one_offs"]]
     trace = {"type": "scatter", "mode": "markers", "x": [rounded(r["net_margin_ttm"]) for r in rows],
              "y": [rounded(r["net_margin_deducted_ttm"]) for r in rows],
@@ -168,7 +170,7 @@ def recurring_scatter(figs: Figures) -> str:
     return (f"Reported net margin against the recurring one (扣非归母净利润 / revenue); dashed lines at {b.net:.0%}, grey "
             f"= equal. Below the diagonal, one-off gains (subsidies, investment and fair-value gains, disposals) lift "
             f"the reported figure. {len(one_offs)} firms (orange) meet {b.net:.0%} net only with one-off gains"
-            + (f": {names}." if one_offs else ".") + zoom_note(outside))
+            + (f": {names}." if one_offs else ".") + zoom_note(off_axes))
 
 
 SCORE_LABELS = {"meets": "达标 Meets", "below": "未达标 Below"}

@@ -4,7 +4,9 @@ marts.balance_health, marts.carry_screen, read once into ReportData.carry)."""
 
 from __future__ import annotations
 
-from pipeline.reports.html.figures import RANKED_MARGIN, YI, Figures, ranked_axis, ranked_ends, rounded, zoom_note
+from pipeline.reports.html.figures import (
+    RANKED_MARGIN, YI, Figures, outside, padded, ranked_axis, ranked_ends, rounded, zoom_note,
+)
 from pipeline.reports.html.page import NAVY, ORANGE, esc
 
 RED = "#C0392B"
@@ -17,10 +19,6 @@ FLAG_NAMES = {
     "coverage_low": "利息覆盖不足 Coverage low",
     "dso_rising": "应收周转天数上升 DSO rising",
 }
-
-
-def screen(figs: Figures) -> dict[str, float]:
-    return {r["name"]: r["threshold"] for r in figs.d.screen.records()}
 
 
 def fcf_bars(figs: Figures) -> str:
@@ -50,14 +48,14 @@ def fcf_bars(figs: Figures) -> str:
     burning = sum(1 for r in rows if r["free_cash_flow_ttm"] < 0)
     profitable_burning = sum(1 for r in rows if r["free_cash_flow_ttm"] < 0 < r["net_profit_ttm"])
     runs = sum(1 for r in figs.d.carry.records() if r["fcf_negative"])
-    n = int(screen(figs).get("fcf_negative_quarters", 4))
+    n = int(figs.d.screen_limits.get("fcf_negative_quarters", 4))
     return (f"Free cash flow TTM (operating cash flow − capex, navy) beside net profit TTM (orange), {what}, in 亿元. "
             f"{burning} firms spend more on capex than their operations bring in; {profitable_burning} of them report a "
             f"profit. {runs} firms have had negative free cash flow for {n} quarters running (the carry screen).")
 
 
 def leverage_scatter(figs: Figures) -> str:
-    limits = screen(figs)
+    limits = figs.d.screen_limits
     threshold = limits.get("net_debt_to_ebitda_max", 4.0)
     records = figs.d.carry.records()
     rows = [r for r in records if r["net_debt_to_ebitda"] is not None and r["net_margin_ttm"] is not None]
@@ -69,8 +67,8 @@ def leverage_scatter(figs: Figures) -> str:
     xs = [r["net_debt_to_ebitda"] for r in rows]
     x0, x1 = max(min(xs + [0.0]) - 0.5, -10.0), min(max(xs + [threshold]) + 0.5, 20.0)
     ys = [r["net_margin_ttm"] for r in rows]
-    y0, y1 = max(min(ys + [figs.b.net]) - 0.05, -1.0), min(max(ys + [figs.b.net]) + 0.05, 1.0)
-    outside = sum(1 for r in rows if not (x0 <= r["net_debt_to_ebitda"] <= x1 and y0 <= r["net_margin_ttm"] <= y1))
+    y0, y1 = padded(ys + [figs.b.net], 0.05, -1.0, 1.0)
+    off_axes = outside(rows, "net_debt_to_ebitda", "net_margin_ttm", (x0, x1), (y0, y1))
     colour = {0: GREEN, 1: ORANGE}
     trace = {
         "type": "scatter", "mode": "markers",
@@ -94,7 +92,7 @@ def leverage_scatter(figs: Figures) -> str:
     return (f"Net debt / EBITDA TTM against net margin TTM; dashed lines at the screen's {threshold:g}× and the "
             f"{figs.b.net:.0%} net benchmark; colour = carry-screen flags raised (green none, orange one, red two or "
             f"more). {high} firms carry more than {threshold:g}× EBITDA in net debt; {len(no_multiple)} more carry net "
-            f"debt with EBITDA TTM ≤ 0 (no multiple, not plotted; flagged net_debt_high)." + zoom_note(outside))
+            f"debt with EBITDA TTM ≤ 0 (no multiple, not plotted; flagged net_debt_high)." + zoom_note(off_axes))
 
 
 def fleet_scatter(figs: Figures) -> str:
@@ -105,9 +103,9 @@ def fleet_scatter(figs: Figures) -> str:
                 f"{figs.d.label}.")
     xs = [r["revenue_yoy_ttm"] for r in rows]
     ys = [r["fleet_growth_yoy"] for r in rows]
-    x0, x1 = max(min(xs) - 0.1, -1.0), min(max(xs) + 0.1, 3.0)
-    y0, y1 = max(min(ys) - 0.1, -1.0), min(max(ys) + 0.1, 3.0)
-    outside = sum(1 for r in rows if not (x0 <= r["revenue_yoy_ttm"] <= x1 and y0 <= r["fleet_growth_yoy"] <= y1))
+    x0, x1 = padded(xs, 0.1, -1.0, 3.0)
+    y0, y1 = padded(ys, 0.1, -1.0, 3.0)
+    off_axes = outside(rows, "revenue_yoy_ttm", "fleet_growth_yoy", (x0, x1), (y0, y1))
     trace = {
         "type": "scatter", "mode": "markers",
         "x": [rounded(r["revenue_yoy_ttm"]) for r in rows], "y": [rounded(r["fleet_growth_yoy"]) for r in rows],
@@ -128,7 +126,7 @@ def fleet_scatter(figs: Figures) -> str:
     faster = sum(1 for r in rows if r["fleet_growth_yoy"] > r["revenue_yoy_ttm"])
     return (f"Growth of the GPU fleet (fixed assets + construction in progress + right-of-use assets, year on year) "
             f"against revenue growth TTM; grey = equal. {faster} of {len(rows)} firms (red) grow the fleet faster than "
-            "revenue." + zoom_note(outside))
+            "revenue." + zoom_note(off_axes))
 
 
 def screen_table(figs: Figures) -> str:
@@ -137,16 +135,13 @@ def screen_table(figs: Figures) -> str:
     limits = figs.d.screen.records()
     if not records:
         return f"<p>Nothing to show: no current member has a balance sheet at {esc(figs.d.label)}.</p>"
-    flag_of = {"fcf_negative_quarters": "fcf_negative", "net_debt_to_ebitda_max": "net_debt_high",
-               "cash_to_short_debt_min": "cash_short", "interest_coverage_min": "coverage_low",
-               "dso_rising_periods": "dso_rising"}
     rows = []
-    for limit in sorted(limits, key=lambda l: list(flag_of).index(l["name"]) if l["name"] in flag_of else 99):
-        flag = flag_of.get(limit["name"], limit["name"])
+    for limit in limits:  # in the seed's order
+        flag = limit["flag"]
         raised = sum(1 for r in records if r.get(flag))
         unchecked = sum(1 for r in records if r.get(flag) is None)
         rows.append(f"<tr><td>{esc(FLAG_NAMES.get(flag, flag))}</td><td>{esc(limit['note'])}</td>"
-                    f"<td>{limit['threshold']:g} {esc(limit['unit'])}{' (override)' if limit['source'] != 'sql/seeds/carry_screen.csv' else ''}</td>"
+                    f"<td>{limit['threshold']:g} {esc(limit['unit'])}{' (override)' if limit['overridden'] else ''}</td>"
                     f"<td>{raised}</td><td>{unchecked}</td></tr>")
     worst = [r for r in records if (r["flags_raised"] or 0) > 0][:15]
     firms = "".join(f"<tr><td>{esc(r['code'])}</td><td>{esc(r['name'])}</td><td>{r['flags_raised']}</td>"

@@ -34,6 +34,17 @@ def ranked_axis(shown: list[dict]) -> dict:
             "tickangle": -60, "tickfont": {"size": 9}}
 
 
+def padded(values: list[float], pad: float, lowest: float, highest: float) -> tuple[float, float]:
+    """A scatter axis's range: the values' span widened by `pad` each side, clipped to [lowest, highest] so a few
+    extreme firms do not squeeze the rest (zoom_note says how many fall outside)."""
+    return max(min(values) - pad, lowest), min(max(values) + pad, highest)
+
+
+def outside(rows: list[dict], x: str, y: str, x_range: tuple[float, float], y_range: tuple[float, float]) -> int:
+    """How many rows fall outside a scatter's ranges."""
+    return sum(1 for r in rows if not (x_range[0] <= r[x] <= x_range[1] and y_range[0] <= r[y] <= y_range[1]))
+
+
 def zoom_note(outside: int, why: str = "") -> str:
     """The note's tail when some points fall outside a scatter's axes."""
     return f" {outside} outside the axes{why}: zoom out to see them." if outside else ""

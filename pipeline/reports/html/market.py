@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pipeline.reports.definitions import STATUS_COLOURS, STATUS_LABELS
-from pipeline.reports.html.figures import RANKED_MARGIN, YI, Figures, ranked_axis, ranked_ends, rounded, zoom_note
+from pipeline.reports.html.figures import (
+    RANKED_MARGIN, YI, Figures, outside, padded, ranked_axis, ranked_ends, rounded, zoom_note,
+)
 from pipeline.reports.html.page import NAVY, ORANGE
 
 
@@ -12,9 +14,9 @@ def margins_scatter(figs: Figures) -> str:
     rows = [r for r in figs.rows if r["gross_margin_ttm"] is not None and r["net_margin_ttm"] is not None]
     xs = [r["gross_margin_ttm"] for r in rows] + [b.gross]
     ys = [r["net_margin_ttm"] for r in rows] + [b.net]
-    x0, x1 = max(min(xs) - 0.05, -1.0), min(max(xs) + 0.05, 1.0)
-    y0, y1 = max(min(ys) - 0.05, -1.0), min(max(ys) + 0.05, 1.0)
-    outside = sum(1 for r in rows if not (x0 <= r["gross_margin_ttm"] <= x1 and y0 <= r["net_margin_ttm"] <= y1))
+    x0, x1 = padded(xs, 0.05, -1.0, 1.0)
+    y0, y1 = padded(ys, 0.05, -1.0, 1.0)
+    off_axes = outside(rows, "gross_margin_ttm", "net_margin_ttm", (x0, x1), (y0, y1))
     traces = figs.status_bubbles(
         rows, "gross_margin_ttm", "net_margin_ttm", largest_px=42, smallest_px=5,
         customdata=lambda r: [figs.hover_firm(r), rounded(r["revenue_ttm"] / YI if r["revenue_ttm"] else None, 2),
@@ -49,7 +51,7 @@ def margins_scatter(figs: Figures) -> str:
     ))
     note = (f"Bubble area = revenue TTM; colour = status. {len(rows)} firms with both margins; "
             f"{len(figs.rows) - len(rows)} without (no revenue or no TTM yet).")
-    return note + zoom_note(outside, " (margins beyond ±100 %)")
+    return note + zoom_note(off_axes, " (margins beyond ±100 %)")
 
 
 def gap_bars(figs: Figures) -> str:
@@ -74,9 +76,9 @@ def growth_scatter(figs: Figures) -> str:
     rows = [r for r in figs.rows if r["revenue_yoy_ttm"] is not None and r["net_profit_yoy_ttm"] is not None]
     xs = [r["revenue_yoy_ttm"] for r in rows] or [0.0]
     ys = [r["net_profit_yoy_ttm"] for r in rows] or [0.0]
-    x0, x1 = max(min(xs + [0.0]) - 0.05, -1.0), min(max(xs + [0.0]) + 0.05, 2.0)
-    y0, y1 = max(min(ys + [0.0]) - 0.1, -2.0), min(max(ys + [0.0]) + 0.1, 3.0)
-    outside = sum(1 for r in rows if not (x0 <= r["revenue_yoy_ttm"] <= x1 and y0 <= r["net_profit_yoy_ttm"] <= y1))
+    x0, x1 = padded(xs + [0.0], 0.05, -1.0, 2.0)
+    y0, y1 = padded(ys + [0.0], 0.1, -2.0, 3.0)
+    off_axes = outside(rows, "revenue_yoy_ttm", "net_profit_yoy_ttm", (x0, x1), (y0, y1))
     traces = []
     for flag, name, colour in ((True, "增收不增利 Revenue up, profit not", ORANGE), (False, "其他 Others", "#5B7DB1")):
         group = [r for r in rows if bool(r["revenue_up_profit_down"]) == flag]
@@ -107,14 +109,14 @@ def growth_scatter(figs: Figures) -> str:
     recovered = sum(1 for r in figs.rows if r["net_profit_change_ttm"] == "扭亏")
     note = (f"{flagged} firms flagged 增收不增利 on TTM values. {missing} have no profit YoY (prior-year profit ≤ 0"
             f": {recovered} 扭亏, {turned} 转亏, the rest still loss-making) and are not plotted.")
-    return note + zoom_note(outside)
+    return note + zoom_note(off_axes)
 
 
 def compute_scatter(figs: Figures) -> str:
     """Compute share against gross margin: does the compute business lift margins towards the benchmark?"""
     rows = [r for r in figs.rows if r["compute_share_ttm"] is not None and r["gross_margin_ttm"] is not None]
     ys = [r["gross_margin_ttm"] for r in rows] + [figs.b.gross]
-    y0, y1 = max(min(ys) - 0.05, -1.0), min(max(ys) + 0.05, 1.0)
+    y0, y1 = padded(ys, 0.05, -1.0, 1.0)
     traces = figs.status_bubbles(
         rows, "compute_share_ttm", "gross_margin_ttm", largest_px=30, smallest_px=4,
         customdata=lambda r: [figs.hover_firm(r), rounded(r["compute_gross_margin_ttm"]),
