@@ -66,3 +66,27 @@ def only_row(con, sql: str, params=()) -> dict:
 def mart_row(con, table: str, where: str) -> dict:
     """The one row of `table` matching `where` (SQL text)."""
     return only_row(con, f"select * from {table} where {where}")
+
+
+def holder(store: RawStore, record) -> Path:
+    """The file that holds a payload: its pack, or its own file in a store written before packs."""
+    location = store.location(record.path)
+    return store.root / (location.pack if location else record.path)
+
+
+def swap_payload(store: RawStore, record, other) -> None:
+    """Rewrite the pack holding `record` with `other`'s bytes under record's name and hash: a valid Parquet file
+    whose payload no longer matches its content hash (what a bit flip the page checksums miss would leave)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pack = holder(store, record)
+    table = pq.read_table(pack)
+    ipc = store.read_tables([other])[0]
+    from pipeline.raw.packs import encode
+
+    forged, _, _ = encode(ipc)
+    column = table.column("ipc").to_pylist()
+    column[table.column("payload").to_pylist().index(record.path)] = forged
+    rewritten = table.set_column(table.schema.get_field_index("ipc"), "ipc", pa.array(column, pa.large_binary()))
+    pq.write_table(rewritten, pack, row_group_size=16)

@@ -1,5 +1,5 @@
 """Helpers for the operations tests: the period fixture as a refresh's ingest, and a worker process that stops at
-a chosen point (mid-write, before the manifest line, mid-build) and waits to be killed.
+a chosen point (mid-pack-write, before a pack's index line, before the manifest lines, mid-build) and waits to be killed.
 
     python -m tests.ops_worker MODE ROOT MARKER
 writes its pid to MARKER when it reaches the point, then sleeps until SIGKILL.
@@ -7,7 +7,6 @@ writes its pid to MARKER when it reaches the point, then sleeps until SIGKILL.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import sys
@@ -19,7 +18,7 @@ from pipeline.extract.ingest import IngestReport, ingest_board
 from pipeline.ops.refresh import Ingest
 from tests import period_fixture
 
-STOP_AT_WRITE = 4  # the worker stops during the 4th raw file it writes
+STOP_AT_WRITE = 4  # the worker stops during the 4th pack it writes (torn-write, before-index)
 
 
 def fixture_ingest(*, restated_too: bool = True) -> Ingest:
@@ -60,37 +59,42 @@ def _hang(marker: Path) -> None:
 
 
 def main(mode: str, root: Path, marker: Path) -> None:
-    import pyarrow.parquet as pq
-
     import pipeline.build.run
-    from pipeline.raw.store import RawStore
+    import pipeline.raw.packs as packs
     from pipeline.ops.refresh import refresh
+    import pipeline.raw.store as store
 
+    calls = {"n": 0}
     if mode == "torn-write":
-        real = pq.write_table
-        calls = {"n": 0}
+        real_fsync = packs.fsync_file
 
-        def write_half(table, where, **kwargs):
+        def fsync_or_tear(path):
             calls["n"] += 1
             if calls["n"] < STOP_AT_WRITE:
-                return real(table, where, **kwargs)
-            buffer = io.BytesIO()
-            real(table, buffer, **kwargs)
-            Path(where).write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+                return real_fsync(path)
+            Path(path).write_bytes(Path(path).read_bytes()[: Path(path).stat().st_size // 2])
             _hang(marker)
 
-        pq.write_table = write_half
-    elif mode == "before-manifest":
-        real_append = RawStore._append_manifest
-        calls = {"n": 0}
+        packs.fsync_file = fsync_or_tear
+    elif mode == "before-index":
+        real_add = packs.Index.add
 
-        def append_or_hang(self, record):
+        def add_or_hang(self, locations):
             calls["n"] += 1
             if calls["n"] == STOP_AT_WRITE:
                 _hang(marker)
-            return real_append(self, record)
+            return real_add(self, locations)
 
-        RawStore._append_manifest = append_or_hang
+        packs.Index.add = add_or_hang
+    elif mode == "before-manifest":
+        real_append = store.append_lines
+
+        def append_or_hang(path, lines):
+            if Path(path).name == store.MANIFEST:
+                _hang(marker)
+            return real_append(path, lines)
+
+        store.append_lines = append_or_hang
     elif mode == "mid-build":
         pipeline.build.run._run_data_tests = lambda con: _hang(marker)
     else:

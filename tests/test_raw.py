@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 
 from pipeline.raw.store import RawStore, request_key
 from tests import akshare_shapes as shapes
+from tests.conftest import holder
 
 
 def put(store, frame, when, **args):
@@ -31,7 +32,8 @@ def test_frame_is_stored_as_fetched_with_provenance(tmp_path):
     back = store.read(record)
     assert list(back.columns) == list(frame.columns)  # Chinese column names and order kept
     pd.testing.assert_frame_equal(back, frame, check_dtype=False)
-    meta = json.loads(pq.read_schema(store.path_of(record)).metadata[b"leasewatch"])
+    pack = pq.read_table(holder(store, record)).to_pylist()
+    meta = json.loads(next(row["record"] for row in pack if row["payload"] == record.path))  # packs describe themselves
     assert meta["function"] == "stock_zh_a_hist" and meta["source_version"] == "1.19.5"
     assert meta["fetched_at"] == "2025-01-02T18:00:00" and meta["sha256"] == record.sha256
 

@@ -26,6 +26,7 @@ from pipeline.runtime.runlog import RunLog
 from pipeline.raw.quarantine import QUARANTINE
 from pipeline.raw.store import RawStore
 from pipeline.ops.refresh import refresh
+from tests.conftest import holder, swap_payload
 from tests.ops_worker import STOP_AT_WRITE, copy_built, fixture_ingest, paths_under
 
 runner = CliRunner()
@@ -47,8 +48,18 @@ def kill_worker_at(mode: str, root: Path) -> int:
     return worker.pid
 
 
-def payload_files(paths) -> list[Path]:
-    return sorted(p for p in paths.raw_dir.rglob("*.parquet") if QUARANTINE not in p.relative_to(paths.raw_dir).parts)
+def pack_files(paths) -> list[str]:
+    return sorted(p.relative_to(paths.raw_dir).as_posix() for p in (paths.raw_dir / "packs").rglob("*.parquet"))
+
+
+def store_index(paths):
+    from pipeline.raw.packs import Index
+
+    return Index(paths.raw_dir)
+
+
+def store_holds(paths, record) -> bool:
+    return RawStore(paths.raw_dir).holds(record.path)
 
 
 def scalar(path: Path, sql: str):
@@ -59,23 +70,28 @@ def scalar(path: Path, sql: str):
         con.close()
 
 
-@pytest.mark.parametrize("mode", ["torn-write", "before-manifest"])
+@pytest.mark.parametrize("mode", ["torn-write", "before-index", "before-manifest"])
 def test_killed_during_ingest_a_rerun_resumes_without_duplicates_or_torn_files(tmp_path, fixture_paths, mode):
     paths = paths_under(tmp_path)
     pid = kill_worker_at(mode, tmp_path)
     store = RawStore(paths.raw_dir)
+    assert store.records() == []  # the first batch's manifest lines are written last: none of it counts
     if mode == "torn-write":
         torn = list(paths.raw_dir.rglob(f"*.tmp{pid}"))
-        assert len(torn) == 1 and len(store.records()) == STOP_AT_WRITE - 1  # the half-written file, never renamed
+        assert len(torn) == 1 and len(pack_files(paths)) == STOP_AT_WRITE - 1  # the half-written pack, never renamed
+    elif mode == "before-index":
+        assert len(pack_files(paths)) == STOP_AT_WRITE and len(store_index(paths).listed) == STOP_AT_WRITE - 1
     else:
-        assert len(payload_files(paths)) == STOP_AT_WRITE - 1 + 1 and len(store.records()) == STOP_AT_WRITE - 1
+        assert len(store_index(paths).listed) == len(pack_files(paths)) > STOP_AT_WRITE
 
     run = refresh(paths, fixture_ingest(), today=TUESDAY, reports=False)
 
     assert run.status == "success"
     assert not list(paths.raw_dir.rglob("*.tmp*"))
-    manifest_paths = {r.path for r in RawStore(paths.raw_dir).records()}
-    assert [p.relative_to(paths.raw_dir).as_posix() for p in payload_files(paths)] == sorted(manifest_paths)
+    store = RawStore(paths.raw_dir)
+    manifest_paths = {r.path for r in store.records()}
+    assert all(store.location(p) for p in manifest_paths)
+    assert pack_files(paths) == sorted(store_index(paths).live_packs())  # the unlisted pack was removed
     assert RawStore(paths.raw_dir).verify(full=True) == []
     reference = {r.path for r in RawStore(fixture_paths.raw_dir).records()}
     assert manifest_paths == reference  # the same payloads as an uninterrupted ingest, each once
@@ -102,25 +118,29 @@ def test_a_corrupt_raw_file_is_quarantined_and_the_build_does_not_crash(tmp_path
     store = RawStore(paths.raw_dir)
     restated = list(store.versions("stock_profit_sheet_by_report_em"))
     restated = [r for r in restated if r.args["symbol"] == "SZ300001"][-1]  # the version with FY2023 = 610
-    target = store.path_of(restated)
+    target = holder(store, restated)
     if damage == "truncated":
         target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
-    else:  # a valid Parquet file with other content under this hash
+    else:  # a valid pack with other content under this hash
         other = next(r for r in store.records("stock_profit_sheet_by_report_em") if r.args["symbol"] == "SH600001")
-        target.write_bytes(store.path_of(other).read_bytes())
+        swap_payload(store, restated, other)
+    alongside = [r.path for r in store.versions("stock_profit_sheet_by_report_em") if holder(store, r) == target]
 
     result = build(paths)
 
-    assert [p.path for p in result.quarantined] == [restated.path]
+    # an unreadable pack takes the payloads beside it along; a forged payload only itself
+    assert [p.path for p in result.quarantined] == (alongside if damage == "truncated" else [restated.path])
+    assert restated.path in alongside
     assert result.quarantined[0].reason.startswith({"truncated": "unreadable", "hash mismatch": "hash mismatch"}[damage])
-    assert result.warnings and restated.path in result.warnings[0]
-    assert not target.exists() and list((paths.raw_dir / QUARANTINE).rglob("*.parquet.*"))
+    assert result.warnings and restated.path in " ".join(result.warnings)
+    if damage == "truncated":  # the damaged pack is moved aside
+        assert not target.exists() and list((paths.raw_dir / QUARANTINE).rglob("*.parquet.*"))
     # Built without the corrupt restatement: FY2023 falls back to the first version's 600.
     assert scalar(paths.warehouse, FY2023_REVENUE_300001) == 600e6
 
     if damage == "truncated":  # fetching again restores it (the same for either damage)
         run = refresh(paths, fixture_ingest(), today=TUESDAY, reports=False)
-        assert run.status == "success" and run.payloads_added == 1 and target.exists()
+        assert run.status == "success" and run.payloads_added == len(alongside) and store_holds(paths, restated)
         assert scalar(paths.warehouse, FY2023_REVENUE_300001) == 610e6
 
 

@@ -293,7 +293,7 @@ def test_a_balance_sheet_that_comes_back_empty_after_rows_keeps_them_and_flags_t
     ingest_live(world.source(), store)
     record = latest(store, sources.BALANCE, "SZ300001")
     assert record.rows == 0 and record.flags[0] == "no_disclosure" and record.flags[1].startswith("periods_lost")
-    assert (paths.raw_dir / before.path).exists()
+    assert store.holds(before.path)
 
     build(paths)
     con = duckdb.connect(str(paths.warehouse), read_only=True)

@@ -4,7 +4,7 @@
 commands and registers them on the app when imported (below). Imports run one way: cli → stages → ground floor.
 """
 
-from pipeline.cli import economics, ingest, ops, reports, universe, warehouse  # noqa: F401  (each registers its commands)
+from pipeline.cli import economics, ingest, ops, raw, reports, universe, warehouse  # noqa: F401  (each registers its commands)
 from pipeline.cli.root import app
 
 # `leasewatch --help` lists commands in the order a newcomer meets them, not in the order the modules load.

@@ -14,6 +14,7 @@ The embedded sample, test fixtures and the live akshare source go through the sa
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -119,6 +120,18 @@ def fetch_firm(source, store: RawStore, code: str, *, price_end: str, report: In
     _run_firm(source, store, code, firm_tasks(code, price_end), report)
 
 
+def _in_one_batch(run: Callable) -> Callable:
+    """Run an ingest (source, store, …) inside one batch of the store's writes (see RawStore.batch)."""
+
+    @functools.wraps(run)
+    def batched(source, store: RawStore, *args, **kwargs):
+        with store.batch():
+            return run(source, store, *args, **kwargs)
+
+    return batched
+
+
+@_in_one_batch
 def ingest_board(
     source,
     store: RawStore,
@@ -172,7 +185,7 @@ def ingest_sample(
 
     total = IngestReport()
     first_year = SAMPLE_VINTAGES[0].year - years + 1
-    with store.deferred_writes():  # generating the next frame overlaps with writing the last one
+    with store.batch():  # one pack per function for the whole replay (both vintages)
         for vintage in SAMPLE_VINTAGES:
             source = SampleSource(as_of=vintage, firms=firms, years=vintage.year - first_year + 1)
             total.merge(ingest_board(source, store, SAMPLE_BOARD, price_end=yyyymmdd(vintage), on_progress=on_progress))
@@ -255,13 +268,12 @@ def _earliest_stored_period(store: RawStore, source_name: str, function: str, ar
 
 
 def _read_periods(store: RawStore, record: RawRecord) -> list[date]:
-    import pyarrow.parquet as pq
-
-    # ParquetFile.read: pq.read_table's dataset machinery costs more than reading one column of a small file
-    column = pq.ParquetFile(store.path_of(record)).read(columns=["REPORT_DATE"]).column(0).to_pylist()
+    table = store.read_table(record, ["REPORT_DATE"])
+    column = table.column(0).to_pylist() if table.num_columns else []
     return [p for p in parse_dates(column) if is_quarter_end(p)]
 
 
+@_in_one_batch
 def ingest_live(
     source,
     store: RawStore,
@@ -274,7 +286,7 @@ def ingest_live(
 ) -> IngestReport:
     """Bring the raw layer up to date for the current universe (backfill what is missing, refresh what is
     stale). A firm that fails is recorded and skipped; a blocked source or a schema change stops the run,
-    keeping everything fetched so far."""
+    keeping everything fetched so far (written in batches: see RawStore.batch)."""
     from pipeline.extract import universe
 
     step = on_step or (lambda _message: None)

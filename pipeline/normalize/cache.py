@@ -34,7 +34,6 @@ from pipeline.normalize.tables import (
     TABLES,
     payload_versions,
     per_file_columns,
-    reader,
     typed_rows,
 )
 from pipeline.raw.store import RawRecord, RawStore
@@ -103,22 +102,21 @@ class NormalizedCache:
         last_seen = normalize._last_seen(records)
         folder = self._current()
         tables = RawTables(segments={}, per_file={})
-        with reader() as pool:
-            for table, versions in payload_versions(records).items():
-                where = folder / table
-                index = _index(where)
-                missing = [r for r in versions if r.path not in index]
-                for start in range(0, len(missing), BATCH_FILES):
-                    batch = missing[start : start + BATCH_FILES]
-                    typed, rows = typed_rows(store, table, batch, pool)
-                    name = _append_segment(where, typed, [r.path for r in batch], rows)
-                    index.update(dict.fromkeys((r.path for r in batch), name))
-                tables.normalised += len(missing)
-                tables.cached += len(versions) - len(missing)
-                tables.segments[table] = [where / name for name in sorted({index[r.path] for r in versions})]
-                tables.per_file[table] = per_file_columns(table, versions, last_seen).with_columns(
-                    pl.Series(PAYLOAD, [r.path for r in versions], dtype=pl.String)
-                )
+        for table, versions in payload_versions(records).items():
+            where = folder / table
+            index = _index(where)
+            missing = [r for r in versions if r.path not in index]
+            for start in range(0, len(missing), BATCH_FILES):
+                batch = missing[start : start + BATCH_FILES]
+                typed, rows = typed_rows(store, table, batch)
+                name = _append_segment(where, typed, [r.path for r in batch], rows)
+                index.update(dict.fromkeys((r.path for r in batch), name))
+            tables.normalised += len(missing)
+            tables.cached += len(versions) - len(missing)
+            tables.segments[table] = [where / name for name in sorted({index[r.path] for r in versions})]
+            tables.per_file[table] = per_file_columns(table, versions, last_seen).with_columns(
+                pl.Series(PAYLOAD, [r.path for r in versions], dtype=pl.String)
+            )
         tables.universe = normalize.universe_snapshots(store, records)
         return tables
 

@@ -8,8 +8,6 @@ chosen or aggregated here: every version is kept; the SQL staging models pick th
 from __future__ import annotations
 
 import csv
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -42,7 +40,6 @@ _TEXT_UNITS = {"text"}
 # histories stays a few hundred MB at most.
 BATCH_FILES = 256
 # Reading Parquet releases the GIL, so footers of several files are parsed at once.
-_READ_THREADS = min(4, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -102,14 +99,13 @@ def normalize(store: RawStore) -> dict[str, "pl.DataFrame"]:
     parts: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
     records = store.records()
     last_seen = _last_seen(records)
-    with reader() as pool:
-        for table, versions in payload_versions(records).items():
-            for start in range(0, len(versions), BATCH_FILES):
-                batch = versions[start : start + BATCH_FILES]
-                typed, rows = typed_rows(store, table, batch, pool)
-                if typed.height:
-                    per_file = per_file_columns(table, batch, last_seen)
-                    parts[table].append(typed.hstack(per_file.select(pl.all().gather(_repeat(rows)))))
+    for table, versions in payload_versions(records).items():
+        for start in range(0, len(versions), BATCH_FILES):
+            batch = versions[start : start + BATCH_FILES]
+            typed, rows = typed_rows(store, table, batch)
+            if typed.height:
+                per_file = per_file_columns(table, batch, last_seen)
+                parts[table].append(typed.hstack(per_file.select(pl.all().gather(_repeat(rows)))))
     parts["universe"] = universe_snapshots(store, records)
     return {t: _concat(t, frames) for t, frames in parts.items()}
 
@@ -117,11 +113,6 @@ def normalize(store: RawStore) -> dict[str, "pl.DataFrame"]:
 def universe_snapshots(store: RawStore, records: list[RawRecord]) -> list["pl.DataFrame"]:
     """One frame per stored universe snapshot (a board's constituents or an imported list), oldest first."""
     return [_universe_snapshot(store, r) for r in records if TABLE_OF_FUNCTION.get(r.function) == "universe"]
-
-
-def reader() -> ThreadPoolExecutor:
-    """Threads for reading payloads: Parquet decoding releases the GIL, so several footers are parsed at once."""
-    return ThreadPoolExecutor(max_workers=_READ_THREADS)
 
 
 def payload_versions(records: list[RawRecord]) -> dict[str, list[RawRecord]]:
@@ -140,14 +131,14 @@ def payload_versions(records: list[RawRecord]) -> dict[str, list[RawRecord]]:
     return out
 
 
-def typed_rows(store: RawStore, table: str, records: list[RawRecord], pool: ThreadPoolExecutor):
+def typed_rows(store: RawStore, table: str, records: list[RawRecord]):
     """The typed rows of some payloads of one table, without provenance, and how many rows each payload gave (0
     for an empty payload). Payloads are shaped together while their column types agree (`_typed` reads a date
     column by its type), so a batch of alike files is one polars call, not one per file."""
     import numpy as np
     import polars as pl
 
-    reads = list(pool.map(lambda r: _read_columns(store, r), records))
+    reads = _read_columns(store, records)
     payloads = [t for t in reads if t is not None]
     rows = np.array([0 if t is None else t.num_rows for t in reads], dtype=np.int64)
     if not payloads:
@@ -176,18 +167,20 @@ def _repeat(rows):
     return np.repeat(np.arange(len(rows)), rows)
 
 
-def _read_columns(store: RawStore, record: RawRecord):
-    """The payload's columns the dictionary maps, as Arrow; None for an empty payload. The Parquet footer of a
-    wide statement (300 columns) costs more than its data, so only the footer and the needed columns are read."""
-    import pyarrow.parquet as pq
-
-    payload = pq.ParquetFile(store.path_of(record))
-    if payload.metadata.num_rows == 0:
-        return None
-    names = payload.schema_arrow.names
-    check_columns(record.function, record.args, names)
-    wanted = _source_columns(TABLE_OF_FUNCTION[record.function])
-    return payload.read(columns=[c for c in wanted if c in names]).replace_schema_metadata(None)
+def _read_columns(store: RawStore, records: list[RawRecord]) -> list:
+    """The payloads' columns the dictionary maps, as Arrow (None for an empty payload), each verified by the
+    store; a pack's row group is read once for all the payloads in it."""
+    out = []
+    for record, table in zip(records, store.read_tables(records)):
+        if table.num_rows == 0:
+            out.append(None)
+            continue
+        names = table.column_names
+        check_columns(record.function, record.args, names)
+        present = set(names)
+        wanted = _source_columns(TABLE_OF_FUNCTION[record.function])
+        out.append(table.select([c for c in wanted if c in present]).replace_schema_metadata(None))
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -342,7 +335,7 @@ def _share_info_wide(long: "pl.DataFrame", payloads: int) -> "pl.DataFrame":
 def _read(store: RawStore, record: RawRecord) -> "pl.DataFrame":
     import polars as pl
 
-    return pl.read_parquet(store.path_of(record))
+    return pl.from_arrow(store.read_table(record))
 
 
 def _universe_snapshot(store: RawStore, record: RawRecord) -> "pl.DataFrame":

@@ -156,7 +156,7 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
     run.warnings += report.warnings
     pending = report.pending_change  # a board change of more than 10 % the ingest did not apply
     for problem in problems:
-        if not (store.root / problem.path).exists():
+        if not store.holds(problem.path):
             symbol = str(problem.args.get("symbol", problem.function))
             run.failures[symbol] = f"raw file {problem.path} was corrupt ({problem.reason}) and was not fetched again"
     log.append(run)

@@ -39,6 +39,14 @@ def readable(path: Path) -> bool:
 
 def append_line(path: Path, line: str) -> None:
     """Append one line and fsync. A line torn by a kill mid-append is closed first, so it never swallows this one."""
+    append_lines(path, [line])
+
+
+def append_lines(path: Path, lines: list[str]) -> None:
+    """Append lines with one write and one fsync (see append_line)."""
+    if not lines:
+        return
+    line = "\n".join(lines)
     with path.open("a+b") as fh:
         fh.seek(0, os.SEEK_END)
         torn = False
@@ -92,3 +100,17 @@ def to_arrow(frame: "pd.DataFrame"):
 def fsync_file(path: Path) -> None:
     with open(path, "rb") as fh:
         os.fsync(fh.fileno())
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename inside a directory durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -41,8 +41,9 @@ def events(root: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def quarantine(root: Path, record: "RawRecord", source: Path, reason: str) -> Problem:
-    """Move a bad payload file (if it is still there) into quarantine/ and log why; the record names it."""
+def quarantine(root: Path, record: "RawRecord", source: Path | None, reason: str) -> Problem:
+    """Move a bad payload file (if it is still there; None for a payload inside a pack, which the pack index
+    drops instead) into quarantine/ and log why; the record names it."""
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
     event = {
         "path": record.path,
@@ -55,8 +56,8 @@ def quarantine(root: Path, record: "RawRecord", source: Path, reason: str) -> Pr
     try:
         folder = root / QUARANTINE
         folder.mkdir(parents=True, exist_ok=True)
-        if source.exists():
-            moved = folder / f"{record.path}.{stamp}"
+        if source is not None and source.exists():
+            moved = folder / f"{source.relative_to(root)}.{stamp}"
             moved.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, moved)
         append_line(folder / QUARANTINE_LOG, json.dumps(event, ensure_ascii=False))
@@ -66,14 +67,6 @@ def quarantine(root: Path, record: "RawRecord", source: Path, reason: str) -> Pr
             "fix the permissions of the data directory, then rerun",
         ) from exc
     return Problem(record.path, reason, record.function, dict(record.args))
-
-
-def hidden(root: Path) -> set[str]:
-    """Payload paths quarantined and not stored again since: readers skip their fetches."""
-    log = root / QUARANTINE / QUARANTINE_LOG
-    if not log.exists():
-        return set()
-    return {e["path"] for e in events(root) if not (root / e["path"]).exists()}
 
 
 def checked(root: Path) -> dict[str, list[int]]:

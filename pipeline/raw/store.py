@@ -1,43 +1,69 @@
 """The raw layer: every frame a source yields, stored as fetched, with provenance. Append-only.
 
 Layout under `data/raw/`:
-    <source>/<function>/<args-slug>/<sha256[:16]>.parquet   one file per distinct payload (content-addressed)
-    manifest.jsonl                                          one line per fetch, in fetch order
-    checked.jsonl                                           size and mtime of each payload when written or verified
-    quarantine/                                             corrupt payloads moved aside by `verify`, and their log
+    manifest.jsonl   one line per fetch, in fetch order: what was asked, when, and the name (`path`) and content
+                     hash of the payload that answered it
+    packs/, packs.jsonl   the payloads, many to a file (see packs.py): one pack per function per batch of writes
+    checked.jsonl    size and mtime of each pack (or legacy file) when written or verified
+    quarantine/      payloads that failed verification, and their log
+    <source>/<function>/<args-slug>/<sha256[:16]>.parquet   a store written before packs: one file per payload
+                     (read as before; `leasewatch raw compact` moves them into packs)
 
-The same payload fetched twice is stored once (the second fetch only adds a manifest line);
-a changed payload for the same key is a new file, i.e. a new version. Files are written to a temporary
-name and renamed, and the manifest line is appended after the rename, so an interrupted write leaves at
-most an orphan file that the next identical fetch reuses.
+The same payload fetched twice is stored once (the second fetch only adds a manifest line); a changed payload for
+the same key is a new version. Writes are batched (`batch()`): payloads and their manifest lines wait in memory
+and are written together, packs first, then the pack index, then the manifest lines, so a kill loses at most the
+fetches of the batch in flight (an incremental ingest repeats them) and never leaves a manifest line whose
+payload is not durable. Every read of a stored payload hashes its bytes again and refuses a changed one.
 
-A payload that fails verification (unreadable, or its content no longer matches its hash) is moved to
-quarantine/ and its fetches are hidden from readers until the same request is fetched again, so a build
-skips it and an incremental ingest sees the request as never fetched.
+A payload that fails verification is quarantined and its fetches are hidden from readers until the same request
+is fetched again, so a build skips it and an incremental ingest sees the request as never fetched.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import threading
+import time
+from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from pipeline.errors import StorageError
-from pipeline.raw import quarantine
-from pipeline.raw.files import append_line, content_hash, fsync_file, process_alive, readable, table_hash, to_arrow
+from pipeline.raw import packs, quarantine
+from pipeline.raw.files import append_lines, content_hash, process_alive, to_arrow
+from pipeline.raw.packs import Blob, Index, Location
 from pipeline.raw.quarantine import Problem
 from pipeline.raw.record import RawRecord, request_key
-from pipeline.raw.writer import Writer
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 MANIFEST = "manifest.jsonl"
-_METADATA_KEY = b"leasewatch"
+FLUSH_BYTES = 256 * 2**20  # a batch's payloads are written once they reach this many bytes …
+FLUSH_SECONDS = 60.0  # … or this long after the first of them, so a kill loses at most a minute of fetches
+PACK_BYTES = 256 * 2**20  # compaction starts a new pack after this many payload bytes
+
+
+class RawCorruptError(StorageError):
+    """A stored payload no longer matches its content hash (or its file cannot be read)."""
+
+    def __init__(self, message: str, remedy: str, *, file: str, payload: str, reason: str, unreadable: bool):
+        super().__init__(message, remedy)
+        self.file, self.payload, self.reason, self.unreadable = file, payload, reason, unreadable
+
+
+@dataclass
+class CompactReport:
+    payloads: int = 0  # payloads moved into new packs
+    files_before: int = 0  # payload files (packs and legacy files) holding live payloads before
+    files_after: int = 0
+    bytes_before: int = 0
+    bytes_after: int = 0
+    problems: list[Problem] = field(default_factory=list)
 
 
 class RawStore:
@@ -46,12 +72,22 @@ class RawStore:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._latest: dict[tuple[str, str], RawRecord] | None = None  # (source, key) -> newest fetch
-        self._writer: Writer | None = None  # set inside deferred_writes()
+        self._index: Index | None = None
+        self._pending: list[RawRecord] = []  # fetches of the open batch, in order, not yet in the manifest
+        self._pending_blobs: dict[str, Blob] = {}  # their new payloads, by name
+        self._pending_bytes = 0
+        self._pending_since = 0.0
+        self._batches = 0  # nesting depth of batch()
+        self._sequence = 0
+        self._groups: OrderedDict[tuple[str, int], list[Blob]] = OrderedDict()  # row groups read lately
+        self._groups_lock = threading.Lock()
         self.damaged_lines: list[int] = []  # manifest lines records() could not read (torn by a kill)
 
     @property
     def manifest_path(self) -> Path:
         return self.root / MANIFEST
+
+    # --- writing -------------------------------------------------------------------------------------------------
 
     def put(
         self,
@@ -65,16 +101,12 @@ class RawStore:
         is_sample: bool,
         flags: tuple = (),
     ) -> RawRecord:
-        """Store a fetched frame (once per distinct content) and record the fetch in the manifest."""
-        import pyarrow.parquet as pq
-
-        table = to_arrow(frame)
-        sha = table_hash(table)
+        """Record a fetch and store its frame (once per distinct content). Outside batch() it is durable on return;
+        inside, once the batch flushes."""
+        ipc, sha, meta = packs.encode(to_arrow(frame))
         key = request_key(function, args)
-        relative = Path(source) / key / f"{sha[:16]}.parquet"
-        target = self.root / relative
+        name = f"{source}/{key}/{sha[:16]}.parquet"
         previous = self._latest_of(source, key)
-        seen_before = target.exists() and readable(target)
         record = RawRecord(
             source=source,
             function=function,
@@ -82,39 +114,64 @@ class RawStore:
             fetched_at=fetched_at.replace(microsecond=0).isoformat(),
             source_version=source_version,
             sha256=sha,
-            path=relative.as_posix(),
+            path=name,
             rows=len(frame),
             columns=frame.shape[1],
             new=not (previous and previous.sha256 == sha),
             is_sample=is_sample,
             flags=tuple(flags),
         )
-
-        def store() -> None:
-            try:
-                if not seen_before:
-                    provenance = json.dumps(asdict(record), ensure_ascii=False).encode()
-                    stored = table.replace_schema_metadata({**(table.schema.metadata or {}), _METADATA_KEY: provenance})
-                    tmp = target.with_suffix(f".tmp{os.getpid()}")
-                    pq.write_table(stored, tmp)
-                    fsync_file(tmp)
-                    os.replace(tmp, target)
-                    quarantine.note_checked(self.root, record.path, sha)
-                self._append_manifest(record)
-            except OSError as exc:
-                raise self._storage_error(exc) from exc
-
-        try:  # here, not in store(): a directory that cannot be made fails this put even when writes are deferred
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise self._storage_error(exc) from exc
-        if self._writer is not None:
-            self._deferred(self._writer.submit, record.path, store)
-        else:
-            store()
+        if name not in self._pending_blobs and not self.holds(name):
+            self._pending_blobs[name] = Blob(name, sha, ipc, meta, json.dumps(asdict(record), ensure_ascii=False))
+            self._pending_bytes += len(ipc)
+        if not self._pending:
+            self._pending_since = time.monotonic()
+        self._pending.append(record)
         if self._latest is not None:
             self._latest[(source, record.key)] = record
+        if not self._batches or self._pending_bytes >= FLUSH_BYTES or time.monotonic() - self._pending_since >= FLUSH_SECONDS:
+            self.flush()
         return record
+
+    @contextmanager
+    def batch(self) -> Iterator["RawStore"]:
+        """Within the block, put() keeps payloads in memory and writes them a pack per function at a time (see
+        FLUSH_BYTES, FLUSH_SECONDS); leaving the block, normally or by an exception (Ctrl-C), writes the rest."""
+        self._batches += 1
+        try:
+            yield self
+        finally:
+            self._batches -= 1
+            if not self._batches:
+                self.flush()
+
+    def flush(self) -> None:
+        """Write the batch's payloads (one pack per function), then their index lines, then the manifest lines."""
+        if not self._pending:
+            return
+        records, blobs = self._pending, self._pending_blobs
+        self._pending, self._pending_blobs, self._pending_bytes = [], {}, 0
+        by_function: dict[str, list[Blob]] = {}
+        for record in records:
+            blob = blobs.pop(record.path, None)
+            if blob is not None:
+                by_function.setdefault(record.function, []).append(blob)
+        try:
+            for function, batch in by_function.items():
+                self._write_pack(function, batch)
+            self.root.mkdir(parents=True, exist_ok=True)
+            append_lines(self.manifest_path, [json.dumps(asdict(r), ensure_ascii=False) for r in records])
+        except OSError as exc:
+            self._latest = None  # it holds records whose write failed: read the manifest again
+            raise self._storage_error(exc) from exc
+
+    def _write_pack(self, function: str, blobs: Iterable[Blob]) -> dict[str, Location]:
+        self._sequence += 1
+        relative = packs.pack_name(function, self._sequence)
+        locations = packs.write_pack(self.root, relative, blobs)
+        self._index_().add(locations)
+        quarantine.note_checked(self.root, relative, "pack")
+        return locations
 
     def _storage_error(self, exc: OSError) -> StorageError:
         return StorageError(
@@ -122,48 +179,18 @@ class RawStore:
             "free disk space or fix the permissions of the data directory, then rerun",
         )
 
-    @contextmanager
-    def deferred_writes(self) -> Iterator["RawStore"]:
-        """Within the block, put() returns once the frame is hashed and its record known; writing the file, its
-        fsync and the manifest line happen in order on a background thread, overlapping with fetching the next
-        frame (Parquet writes and fsync release the GIL). Reading methods of this store wait for the writes
-        first. Leaving the block waits for every write; a failed write raises at the next put or there."""
-        if self._writer is not None:
-            yield self
-            return
-        self._writer = Writer()
-        try:
-            yield self
-        except BaseException:
-            self._close_writer(raise_errors=False)  # the block's own error is the one to report
-            raise
-        self._close_writer(raise_errors=True)
-
-    def flush(self) -> None:
-        """Wait for deferred writes (see deferred_writes); raises the first one that failed."""
-        if self._writer is not None:
-            self._deferred(self._writer.wait)
-
-    def _close_writer(self, *, raise_errors: bool) -> None:
-        writer, self._writer = self._writer, None
-        self._deferred(lambda: writer.close(raise_errors=raise_errors))
-
-    def _deferred(self, call: Callable, *args) -> None:
-        try:
-            call(*args)
-        except BaseException:
-            self._latest = None  # it may hold records whose write failed: read the manifest again
-            raise
+    # --- the manifest --------------------------------------------------------------------------------------------
 
     def records(self, function: str | None = None) -> list[RawRecord]:
-        """Every fetch in the manifest whose payload is not quarantined, oldest first; optionally one function's."""
-        self.flush()
+        """Every fetch whose payload is not quarantined, oldest first (the open batch's last); optionally one
+        function's."""
+        pending = [r for r in self._pending if function is None or r.function == function]
         if not self.manifest_path.exists():
-            return []
-        hidden = quarantine.hidden(self.root)
+            return pending
+        hidden = self._hidden()
         out = []
         self.damaged_lines = []
-        with self.manifest_path.open(encoding="utf-8") as fh:
+        with self.manifest_path.open(encoding="utf-8", errors="replace") as fh:
             for number, line in enumerate(fh, 1):
                 line = line.strip()
                 if not line:
@@ -176,10 +203,10 @@ class RawStore:
                     continue
                 if (function is None or record.function == function) and record.path not in hidden:
                     out.append(record)
-        return out
+        return out + pending
 
     def latest(self, function: str, args: dict, *, source: str) -> RawRecord | None:
-        """The newest fetch for this request from this source, or None if it was never fetched."""
+        """The newest fetch for this request from this source (the open batch's included), or None."""
         return self._latest_of(source, request_key(function, args))
 
     def _latest_of(self, source: str, key: str) -> RawRecord | None:
@@ -195,48 +222,187 @@ class RawStore:
                 seen.add(record.path)
                 yield record
 
-    def path_of(self, record: RawRecord) -> Path:
-        """Where the payload is; with deferred writes, once its file is written."""
-        if self._writer is not None:
-            self._deferred(self._writer.wait_for, record.path)
-        return self.root / record.path
+    def _hidden(self) -> set[str]:
+        """Payloads quarantined and not stored again since: readers skip their fetches."""
+        return {e["path"] for e in quarantine.events(self.root) if not self.holds(e["path"])}
+
+    # --- reading -------------------------------------------------------------------------------------------------
+
+    def holds(self, name: str) -> bool:
+        """Whether a payload is stored (in a pack, or as a file of a store written before packs)."""
+        if name in self._pending_blobs or self._index_().get(name) is not None:
+            return True
+        return (self.root / name).is_file()
+
+    def location(self, name: str) -> Location | None:
+        return self._index_().get(name)
 
     def read(self, record: RawRecord) -> "pd.DataFrame":
+        return self.read_table(record).to_pandas()
+
+    def read_table(self, record: RawRecord, columns: list[str] | None = None) -> "pa.Table":
+        """The payload of a fetch as Arrow, verified against its content hash; optionally some of its columns."""
+        return self.read_tables([record], columns)[0]
+
+    def read_tables(self, records: list[RawRecord], columns: list[str] | None = None) -> list["pa.Table"]:
+        """The payloads of several fetches, in order, each row group of a pack read once; each one verified."""
+        found: dict[str, "pa.Table"] = {}
+        wanted: dict[str, dict[int, list[RawRecord]]] = {}
+        for record in records:
+            if record.path in found:
+                continue
+            if record.path in self._pending_blobs:
+                blob = self._pending_blobs[record.path]
+                found[record.path] = packs.decode(blob.ipc, blob.meta)
+            elif (loc := self._index_().get(record.path)) is not None:
+                wanted.setdefault(loc.pack, {}).setdefault(loc.group, []).append(record)
+            else:
+                found[record.path] = self._read_legacy(record)
+        for pack, groups in wanted.items():
+            for group, blobs in self._groups_of(pack, groups):
+                for record in groups[group]:
+                    found[record.path] = self._checked(record, blobs[self._index_().get(record.path).row], pack)
+        tables = [found[r.path] for r in records]
+        if columns is not None:
+            tables = [_select(t, columns) for t in tables]
+        return tables
+
+    def _groups_of(self, pack: str, groups: dict) -> Iterator[tuple[int, list[Blob]]]:
+        with self._groups_lock:
+            cached = {g: self._groups[(pack, g)] for g in groups if (pack, g) in self._groups}
+        yield from cached.items()
+        missing = [g for g in groups if g not in cached]
+        if not missing:
+            return
+        try:
+            for group, blobs in packs.read_groups(self.root, pack, missing):
+                with self._groups_lock:
+                    self._groups[(pack, group)] = blobs
+                    while len(self._groups) > 8:  # a few row groups: reads in fetch order hit them in turn
+                        self._groups.popitem(last=False)
+                yield group, blobs
+        except Exception as exc:  # pyarrow raises several kinds for a damaged file (OSError on a bad checksum)
+            names = [r.path for rs in groups.values() for r in rs]
+            raise self._corrupt(pack, names[0], f"unreadable ({type(exc).__name__})", unreadable=True) from exc
+
+    def _checked(self, record: RawRecord, blob: Blob, pack: str) -> "pa.Table":
+        if blob.name != record.path or not packs.verified(blob, record.sha256):
+            raise self._corrupt(pack, record.path, "hash mismatch")
+        return packs.decode(blob.ipc, blob.meta)
+
+    def _read_legacy(self, record: RawRecord) -> "pa.Table":
+        """A payload of a store written before packs: its own Parquet file, verified by hashing it again."""
         import pyarrow.parquet as pq
 
-        return pq.read_table(self.path_of(record)).to_pandas()
+        path = self.root / record.path
+        try:
+            table = to_arrow(pq.read_table(path).to_pandas())
+        except Exception as exc:
+            raise self._corrupt(record.path, record.path, f"unreadable ({type(exc).__name__})", unreadable=True) from exc
+        ipc, sha, meta = packs.encode(table)
+        if sha != record.sha256:
+            raise self._corrupt(record.path, record.path, "hash mismatch")
+        return packs.decode(ipc, meta)
+
+    def _corrupt(self, file: str, name: str, reason: str, *, unreadable: bool = False) -> RawCorruptError:
+        return RawCorruptError(
+            f"raw payload {name} in {self.root / file} is damaged: {reason}",
+            "run `leasewatch build` or `leasewatch refresh` again: they verify the raw layer first, quarantine "
+            "damaged payloads and fetch them again",
+            file=file, payload=name, reason=reason, unreadable=unreadable,
+        )
+
+    def _index_(self) -> Index:
+        if self._index is None:
+            self._index = Index(self.root)
+        return self._index
+
+    # --- upkeep --------------------------------------------------------------------------------------------------
 
     def verify(self, *, full: bool = False) -> list[Problem]:
         """Check each stored payload against the hash it was stored under; quarantine the bad ones.
 
-        A payload is re-read and re-hashed when its size or modification time differs from when it was written
-        or last verified (always, with `full`), so a routine check costs one stat per file."""
+        A pack (or legacy file) is read again and every payload in it hashed when its size or modification time
+        differs from when it was written or last verified (always, with `full`): a routine check costs one stat
+        per file. Reads verify the payloads they touch in any case."""
+        self.flush()
         checked = quarantine.checked(self.root)
-        problems = []
+        index = self._index_()
+        problems: list[Problem] = []
+        by_file: dict[str, list[RawRecord]] = {}
         for record in {r.path: r for r in self.records()}.values():
-            path = self.path_of(record)
+            loc = index.get(record.path)
+            by_file.setdefault(loc.pack if loc else record.path, []).append(record)
+        for file, records in by_file.items():
+            path = self.root / file
             try:
                 stat = path.stat()
             except FileNotFoundError:
-                problems.append(self._quarantine(record, "missing"))
+                problems += self._quarantine(records, "missing", None)
                 continue
-            if not full and checked.get(record.path) == [stat.st_size, stat.st_mtime_ns]:
+            if not full and checked.get(file) == [stat.st_size, stat.st_mtime_ns]:
                 continue
+            in_pack = index.get(records[0].path) is not None
             try:
-                sha = content_hash(self.read(record))
-            except Exception as exc:  # pyarrow raises several types for a truncated or garbled file
-                problems.append(self._quarantine(record, f"unreadable ({type(exc).__name__})"))
+                bad = self._damaged_in_pack(file, records) if in_pack else self._damaged_legacy(records)
+            except RawCorruptError as exc:  # the pack's footer is unreadable: nothing in it can be trusted
+                problems += self._quarantine(records, exc.reason, path)
                 continue
-            if sha != record.sha256:
-                problems.append(self._quarantine(record, "hash mismatch"))
-            else:
-                quarantine.note_checked(self.root, record.path, sha)
+            for record, reason in bad:
+                problems += self._quarantine([record], reason, None if in_pack else self.root / record.path)
+            if not bad:
+                quarantine.note_checked(self.root, file, "pack" if in_pack else records[0].sha256)
         if problems:
             self._latest = None
+            self._groups.clear()
+        return problems
+
+    def _damaged_in_pack(self, pack: str, records: list[RawRecord]) -> list[tuple[RawRecord, str]]:
+        """The payloads of a pack that fail: row group by row group, so one bad page costs only its group."""
+        import pyarrow.parquet as pq
+
+        try:
+            pq.read_metadata(self.root / pack)
+        except Exception as exc:
+            raise self._corrupt(pack, records[0].path, f"unreadable ({type(exc).__name__})", unreadable=True) from exc
+        index = self._index_()
+        by_group: dict[int, list[RawRecord]] = {}
+        for record in records:
+            by_group.setdefault(index.get(record.path).group, []).append(record)
+        bad = []
+        for group, members in sorted(by_group.items()):
+            try:
+                [(_, blobs)] = list(packs.read_groups(self.root, pack, [group]))
+            except Exception as exc:  # a damaged page: pyarrow raises OSError (checksum) or ArrowInvalid
+                bad += [(r, f"unreadable ({type(exc).__name__})") for r in members]
+                continue
+            for record in members:
+                row = index.get(record.path).row
+                if row >= len(blobs) or blobs[row].name != record.path or not packs.verified(blobs[row], record.sha256):
+                    bad.append((record, "hash mismatch"))
+        return bad
+
+    def _damaged_legacy(self, records: list[RawRecord]) -> list[tuple[RawRecord, str]]:
+        bad = []
+        for record in records:
+            try:
+                self._read_legacy(record)
+            except RawCorruptError as exc:
+                bad.append((record, exc.reason))
+        return bad
+
+    def _quarantine(self, records: list[RawRecord], reason: str, source: Path | None) -> list[Problem]:
+        index = self._index_()
+        problems = [quarantine.quarantine(self.root, records[0], source, reason)]
+        problems += [quarantine.quarantine(self.root, r, None, reason) for r in records[1:]]
+        in_packs = [r.path for r in records if index.get(r.path) is not None]
+        if in_packs:
+            index.drop(in_packs, reason)
         return problems
 
     def remove_orphans(self) -> list[Path]:
-        """Delete temporary files left by writers that were killed before their rename; a live writer's are kept."""
+        """Delete what killed writers left: temporary files, packs written but never listed in the index (their
+        fetches were never recorded), and packs compaction retired. A live writer's files are kept."""
         self.flush()
         removed = []
         for tmp in self.root.rglob("*.tmp*"):
@@ -244,17 +410,116 @@ class RawStore:
             if tmp.is_file() and pid.isdigit() and not process_alive(int(pid)):
                 tmp.unlink(missing_ok=True)
                 removed.append(tmp)
+        index = self._index_()
+        live = index.live_packs()
+        for pack in sorted((self.root / packs.PACKS).glob("*/*.parquet")):
+            relative = pack.relative_to(self.root).as_posix()
+            pid = packs.writer_pid(relative)
+            unlisted = relative not in index.listed and pid is not None and not process_alive(pid)
+            if relative not in live and (unlisted or relative in index.retired):
+                pack.unlink(missing_ok=True)
+                removed.append(pack)
         return removed
 
     def quarantined(self) -> list[dict]:
         """Every quarantine event, oldest first: path, sha256, reason, function, args, at."""
         return quarantine.events(self.root)
 
-    def _quarantine(self, record: RawRecord, reason: str) -> Problem:
-        return quarantine.quarantine(self.root, record, self.path_of(record), reason)
+    def files(self) -> dict[str, int]:
+        """Every file holding a live payload (pack or legacy file), relative path → size in bytes."""
+        index = self._index_()
+        out = {}
+        for record in self.records():
+            loc = index.get(record.path)
+            file = loc.pack if loc else record.path
+            if file not in out:
+                try:
+                    out[file] = (self.root / file).stat().st_size
+                except FileNotFoundError:
+                    continue
+        return out
 
-    def _append_manifest(self, record: RawRecord) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        append_line(self.manifest_path, json.dumps(asdict(record), ensure_ascii=False))
+    def compact(self, on_progress: Callable[[int, int, str], None] | None = None) -> CompactReport:
+        """Move every function's payloads into as few packs as PACK_BYTES allows: legacy one-file-per-payload
+        stores (the migration to packs) and the many small packs of daily runs alike. Each payload is verified
+        on the way; a damaged one is quarantined, not moved. The old files are deleted only after the new packs
+        and their index lines are durable, so an interruption leaves every payload readable where it was."""
+        self.flush()
+        index = self._index_()
+        before = self.files()
+        report = CompactReport(files_before=len(before), bytes_before=sum(before.values()))
+        distinct = list({r.path: r for r in self.records()}.values())
+        by_function: dict[str, list[RawRecord]] = {}
+        for record in distinct:
+            by_function.setdefault(record.function, []).append(record)
+        done = 0
+        try:
+            for function, records in by_function.items():
+                held = {(index.get(r.path).pack if index.get(r.path) else r.path) for r in records}
+                if len(held) == 1 and index.get(records[0].path) is not None:
+                    done += len(records)
+                    continue  # already one pack
+                for chunk in self._chunks(records, report):
+                    self._write_pack(function, chunk)
+                    report.payloads += len(chunk)
+                done += len(records)
+                if on_progress:
+                    on_progress(done, len(distinct), function)
+            self._retire_moved(distinct)
+        except OSError as exc:
+            raise self._storage_error(exc) from exc
+        after = self.files()
+        report.files_after, report.bytes_after = len(after), sum(after.values())
+        self._latest = None
+        return report
+
+    def _retire_moved(self, records: list[RawRecord]) -> None:
+        """Delete what compaction copied into new packs, this run's or an interrupted earlier one's: packs whose
+        every payload lives elsewhere now (retired in the index first), and legacy files whose payload is in a pack."""
+        index = self._index_()
+        index.retire(index.superseded())
+        for pack in sorted(index.retired):
+            (self.root / pack).unlink(missing_ok=True)
+        for record in records:
+            legacy = self.root / record.path
+            if index.get(record.path) is not None and legacy.is_file():
+                legacy.unlink()
+                _prune_empty(self.root, legacy.parent)
+
+    def _chunks(self, records: list[RawRecord], report: CompactReport) -> Iterator[list[Blob]]:
+        """The verified blobs of records, in chunks of about PACK_BYTES; damaged ones quarantined and skipped."""
+        chunk: list[Blob] = []
+        size = 0
+        for record in records:
+            try:
+                table = self.read_table(record)
+            except RawCorruptError as exc:
+                legacy = self.location(record.path) is None
+                report.problems += self._quarantine([record], exc.reason, self.root / record.path if legacy else None)
+                continue
+            ipc, sha, meta = packs.encode(table)
+            chunk.append(Blob(record.path, sha, ipc, meta, json.dumps(asdict(record), ensure_ascii=False)))
+            size += len(ipc)
+            if size >= PACK_BYTES:
+                yield chunk
+                chunk, size = [], 0
+        if chunk:
+            yield chunk
 
 
+def _select(table: "pa.Table", columns: list[str]) -> "pa.Table":
+    present = set(table.column_names)
+    return table.select([c for c in columns if c in present])
+
+
+def _prune_empty(root: Path, folder: Path) -> None:
+    """Remove empty folders from `folder` up to (not including) the raw root."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+__all__ = ["RawStore", "RawRecord", "RawCorruptError", "CompactReport", "content_hash", "request_key"]

@@ -1,0 +1,173 @@
+"""The compact raw layer: payloads in packs, verified by content hash on every read; the one-command migration of
+a store written one file per payload; compaction that is safe to interrupt."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.build.run import build
+from pipeline.cli import app
+from pipeline.config import Paths
+from pipeline.raw import packs
+from pipeline.raw.files import content_hash
+from pipeline.raw.store import RawCorruptError, RawStore
+from tests import akshare_shapes as shapes
+from tests.conftest import holder
+
+runner = CliRunner()
+
+
+def legacy_copy(source: Paths, target: Paths) -> None:
+    """The raw layer of `source` as leasewatch stored it before packs: one Parquet file per distinct payload at its
+    name, with the fetch's provenance in the file's metadata, and the same manifest."""
+    store = RawStore(source.raw_dir)
+    target.raw_dir.mkdir(parents=True)
+    for record in {r.path: r for r in store.records()}.values():
+        table = store.read_table(record)
+        provenance = json.dumps({"function": record.function, "sha256": record.sha256}).encode()
+        path = target.raw_dir / record.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), b"leasewatch": provenance}), path)
+    shutil.copy(store.manifest_path, target.raw_dir / "manifest.jsonl")
+
+
+def hashes(store: RawStore) -> dict[str, str]:
+    """Every payload's content hash, recomputed from what the store reads back."""
+    distinct = {r.path: r for r in store.records()}
+    return {name: content_hash(store.read(record)) for name, record in distinct.items()}
+
+
+def marts(path) -> dict[str, list]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()]
+        # as multisets (row order is not part of a table), by repr so that NULL and NaN compare equal to themselves
+        return {n: sorted(map(repr, con.execute(f"select * from marts.{n}").fetchall())) for n in names}
+    finally:
+        con.close()
+
+
+def test_payloads_are_packed_per_function_and_read_back_verified(tmp_path):
+    store = RawStore(tmp_path)
+    with store.batch():
+        for code in ("300001", "300002", "300003"):
+            store.put(source="fixture", function="stock_zh_a_hist", args={"symbol": code, "adjust": ""},
+                      frame=shapes.hist(code, {"2024-12-31": 10.5}), fetched_at=datetime(2025, 1, 2),
+                      source_version="1.19.5", is_sample=False)
+        assert not store.manifest_path.exists()  # nothing is written until the batch flushes …
+        assert len(store.records()) == 3  # … but the batch reads its own writes
+    assert len(list((tmp_path / "packs").rglob("*.parquet"))) == 1
+    reread = RawStore(tmp_path)
+    assert all(content_hash(reread.read(r)) == r.sha256 for r in reread.records())
+
+
+def test_a_changed_payload_is_refused_on_read_with_its_name(tmp_path, fixture_paths):
+    shutil.copytree(fixture_paths.raw_dir, tmp_path / "raw")
+    store = RawStore(tmp_path / "raw")
+    victim, other = [r for r in store.versions("stock_zygc_em")][:2]
+    from tests.conftest import swap_payload
+
+    swap_payload(store, victim, other)
+    with pytest.raises(RawCorruptError) as caught:
+        RawStore(tmp_path / "raw").read(victim)
+    assert victim.path in caught.value.message and "hash mismatch" in caught.value.message
+    assert caught.value.exit_code == 8
+
+
+def test_migration_of_a_one_file_per_payload_store_loses_nothing(tmp_path, fixture_paths):
+    old = Paths.resolve(tmp_path / "old", tmp_path / "reports")
+    legacy_copy(fixture_paths, old)
+    before_store = RawStore(old.raw_dir)
+    files_before = len(list(old.raw_dir.rglob("*.parquet")))
+    before = hashes(before_store)
+    assert before and all(before[r.path] == r.sha256 for r in before_store.records())  # the legacy layer reads as is
+    build(old)
+    marts_before = marts(old.warehouse)
+
+    result = runner.invoke(app, ["--data-dir", str(old.data_dir), "raw", "compact"])
+
+    assert result.exit_code == 0, result.output
+    assert f"Moved {len(before):,} payloads into packs: {files_before:,} files" in result.output
+    after_store = RawStore(old.raw_dir)
+    assert hashes(after_store) == before  # every payload's hash before = after
+    assert not [p for p in old.raw_dir.rglob("*.parquet") if "packs" not in p.parts]  # the one-file layout is gone
+    assert len(after_store.files()) <= 8 < files_before
+    assert after_store.verify(full=True) == []
+    build(old)
+    assert marts(old.warehouse) == marts_before
+    again = runner.invoke(app, ["--data-dir", str(old.data_dir), "raw", "compact"])
+    assert again.exit_code == 0 and "Nothing to compact" in again.output
+
+
+def test_an_interrupted_compaction_leaves_every_payload_readable_and_a_rerun_finishes(tmp_path, fixture_paths, monkeypatch):
+    old = Paths.resolve(tmp_path / "old", tmp_path / "reports")
+    legacy_copy(fixture_paths, old)
+    before = hashes(RawStore(old.raw_dir))
+    real = packs.write_pack
+    calls = {"n": 0}
+
+    def write_then_stop(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # Ctrl-C between two packs
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(packs, "write_pack", write_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        RawStore(old.raw_dir).compact()
+    assert hashes(RawStore(old.raw_dir)) == before  # half moved, all readable
+    monkeypatch.setattr(packs, "write_pack", real)
+    RawStore(old.raw_dir).compact()
+    assert hashes(RawStore(old.raw_dir)) == before
+    assert not [p for p in old.raw_dir.rglob("*.parquet") if "packs" not in p.parts]
+
+
+def test_compaction_quarantines_a_damaged_legacy_payload_and_moves_the_rest(tmp_path, fixture_paths):
+    old = Paths.resolve(tmp_path / "old", tmp_path / "reports")
+    legacy_copy(fixture_paths, old)
+    store = RawStore(old.raw_dir)
+    victim = next(iter(store.versions("stock_zygc_em")))
+    holder(store, victim).write_bytes(b"PAR1 torn")
+    report = store.compact()
+    assert [p.path for p in report.problems] == [victim.path] and report.problems[0].reason.startswith("unreadable")
+    assert victim.path not in {r.path for r in RawStore(old.raw_dir).records()}  # hidden until fetched again
+    assert report.payloads == len({r.path for r in store.records()})
+
+
+def test_compacting_an_empty_or_missing_raw_layer_does_nothing(tmp_path):
+    result = runner.invoke(app, ["--data-dir", str(tmp_path / "data"), "raw", "compact"])
+    assert result.exit_code == 0 and "Nothing to compact" in result.output
+    assert RawStore(tmp_path / "data" / "raw").compact().payloads == 0
+
+
+def test_daily_packs_are_merged_into_one_per_function(tmp_path):
+    store = RawStore(tmp_path)
+    for day in range(1, 4):  # three runs, three small packs
+        store.put(source="fixture", function="stock_zh_a_hist", args={"symbol": "300001", "adjust": ""},
+                  frame=shapes.hist("300001", {f"2025-01-0{day}": 10.0 + day}), fetched_at=datetime(2025, 1, day),
+                  source_version="1.19.5", is_sample=False)
+    assert len(store.files()) == 3
+    before = hashes(store)
+    report = store.compact()
+    assert (report.files_before, report.files_after, report.payloads) == (3, 1, 3)
+    assert hashes(RawStore(tmp_path)) == before
+    assert len(list((tmp_path / "packs").rglob("*.parquet"))) == 1  # the retired packs are deleted
+
+
+def test_junk_in_the_pack_index_is_not_trusted(tmp_path):
+    store = RawStore(tmp_path)
+    record = store.put(source="fixture", function="stock_zh_a_hist", args={"symbol": "300001", "adjust": ""},
+                       frame=shapes.hist("300001", {"2025-01-02": 10.0}), fetched_at=datetime(2025, 1, 2),
+                       source_version="1.19.5", is_sample=False)
+    with (tmp_path / packs.INDEX).open("ab") as fh:
+        fh.write(b'\xff\xfe junk\n{"pack": "../../etc/passwd", "payloads": {"x": [0, 0]}}\n{"pack": "p"')
+    index = packs.Index(tmp_path)
+    assert index.damaged_lines == [2, 3, 4] and "../../etc/passwd" not in index.listed
+    assert content_hash(RawStore(tmp_path).read(record)) == record.sha256
