@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Tests replay the sample through the real door; the per-user sample cache is tested on its own (test_sample_cache.py).
+os.environ["LEASEWATCH_SAMPLE_CACHE"] = "off"
 
 from pipeline.build.run import build
 from pipeline.config import Paths

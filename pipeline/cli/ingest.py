@@ -54,6 +54,10 @@ def ingest(
             typer.echo(f"The sample ({firms} firms, {years} years) is in {paths.raw_dir} already "
                        f"({report.already_stored} fetches): nothing to replay")
             return
+        if report.restored:
+            typer.echo(f"Copied the sample's {report.restored} fetches ({firms} firms, {years} years) from the sample cache "
+                       f"{report.restored_from} into {paths.raw_dir}")
+            return
         typer.echo(
             f"Fetched {report.calls} frames: {report.new_versions} new versions, {report.unchanged} unchanged"
             f" ({len(report.members)} members) into {paths.raw_dir}"

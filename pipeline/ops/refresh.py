@@ -180,7 +180,7 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
 
     changed = sum(m["changed"] + m["removed"] for m in (result.rows_changed or {}).values())
     summary = (
-        f"{run.upstream_calls} upstream calls, {run.payloads_added} new raw files, {len(result.data_tests)} data tests "
+        f"{run.upstream_calls} upstream calls, {run.payloads_added} new raw payloads, {len(result.data_tests)} data tests "
         f"passed, {changed} mart rows changed, {len(run.reports)} reports, {time.perf_counter() - started:.1f} s"
     )
     if run.failures or pending:

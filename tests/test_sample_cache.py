@@ -1,0 +1,70 @@
+"""The sample's raw layer, replayed once and copied after: the copy equals what the generator makes."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from pipeline.extract import sample_cache
+from pipeline.extract.ingest import ingest_sample
+from pipeline.raw.files import content_hash
+from pipeline.raw.store import RawStore
+from tests import akshare_shapes as shapes
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("LEASEWATCH_SAMPLE_CACHE", str(folder))
+    return folder
+
+
+def fetches(store: RawStore) -> list[tuple]:
+    return [(r.function, sorted(r.args.items()), r.sha256, r.fetched_at, r.new) for r in store.records()]
+
+
+def test_the_first_replay_fills_the_cache_and_the_next_copy_equals_a_fresh_replay(tmp_path, cache, monkeypatch):
+    first = ingest_sample(RawStore(tmp_path / "a" / "raw"), firms=3, years=2)
+    assert first.calls > 0 and not first.restored
+    copied = ingest_sample(RawStore(tmp_path / "b" / "raw"), firms=3, years=2)
+    assert copied.restored == len(RawStore(tmp_path / "a" / "raw").records()) and copied.calls == 0
+
+    monkeypatch.setenv("LEASEWATCH_SAMPLE_CACHE", "off")
+    fresh = RawStore(tmp_path / "c" / "raw")
+    ingest_sample(fresh, firms=3, years=2)
+    restored = RawStore(tmp_path / "b" / "raw")
+    assert fetches(restored) == fetches(fresh)  # the same fetches, payload hashes and provenance
+    assert all(content_hash(restored.read(r)) == r.sha256 for r in restored.records())  # and the bytes verify
+    assert ingest_sample(restored, firms=3, years=2).already_stored  # a copy is a replayed sample like any other
+    # writing into the copy never reaches the cache: its manifest is a copy, its packs are never written in place
+    (tmp_path / "b" / "raw" / "manifest.jsonl").write_text("", encoding="utf-8")
+    entry = next(p for p in cache.iterdir() if p.is_dir())
+    assert (entry / "manifest.jsonl").stat().st_size > 0
+
+
+def test_other_settings_an_incomplete_entry_or_a_used_raw_layer_are_replayed(tmp_path, cache):
+    ingest_sample(RawStore(tmp_path / "a" / "raw"), firms=2, years=1)
+    assert not ingest_sample(RawStore(tmp_path / "b" / "raw"), firms=3, years=1).restored  # other settings
+    (entry,) = [p for p in cache.iterdir() if p.is_dir() and json.loads((p / "complete.json").read_text())["records"] < 40]
+    (entry / sample_cache.COMPLETE).unlink()  # an entry cut short by a kill
+    assert not ingest_sample(RawStore(tmp_path / "c" / "raw"), firms=2, years=1).restored
+    # the replay above made the entry whole again
+    assert ingest_sample(RawStore(tmp_path / "d" / "raw"), firms=2, years=1).restored
+    used = RawStore(tmp_path / "e" / "raw")  # a raw layer holding anything is never overwritten by a copy
+    used.put(source="sample", function="stock_zh_a_hist", args={"symbol": "990001", "adjust": ""},
+             frame=shapes.hist("990001", {"2024-12-31": 1.0}), fetched_at=datetime(2025, 1, 2),
+             source_version="1.19.5", is_sample=True)
+    report = ingest_sample(used, firms=2, years=1)
+    assert not report.restored and report.calls > 0 and len(used.records()) == report.calls + 1
+
+
+def test_the_cache_can_be_turned_off_and_a_missing_or_unwritable_cache_only_costs_a_replay(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEASEWATCH_SAMPLE_CACHE", "off")
+    assert sample_cache.entry({"firms": 1}, "1.19.5") is None
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("LEASEWATCH_SAMPLE_CACHE", str(blocked / "cache"))
+    report = ingest_sample(RawStore(tmp_path / "a" / "raw"), firms=2, years=1)
+    assert report.calls > 0 and not report.restored  # the cache could not be written: no error, nothing lost
