@@ -33,7 +33,8 @@ RECORDING = "recording.json"
 def record(out: Path, codes: list[str], source, *, board: str | None = None, now: datetime | None = None) -> dict:
     """Record a backfill of `codes` (and the market-wide frames a daily run needs) into `out` as a raw layer."""
     from pipeline import codes as code_forms
-    from pipeline.extract.ingest import fetch, ingest_live, periods_to_check, RefreshPolicy
+    from pipeline.extract.ingest import fetch, ingest_live
+    from pipeline.extract.plan import RefreshPolicy, periods_to_check
     from pipeline.raw.store import RawStore
     from pipeline.sources.shapes import DISCLOSURE_DATES, DISCLOSURE_MARKET_OF_EXCHANGE, SPOT_OF_EXCHANGE
     from pipeline.extract.universe import import_file, refresh_board

@@ -197,7 +197,7 @@ def bench_code(i: int) -> str:
 def request_budget(firms: int = 108, years: int = 10) -> list[BudgetRow]:
     """Requests per scenario, counted by running the ingest against SimulatedAkshare. `years` of history
     (10 gives ~38 report periods per firm, as for a firm listed a decade ago)."""
-    from pipeline.extract.ingest import RefreshPolicy, TradingCalendar, periods_to_check
+    from pipeline.extract.plan import RefreshPolicy, TradingCalendar, periods_to_check
 
     calendar = TradingCalendar()
     session = DAILY_AT.date()
