@@ -154,3 +154,10 @@ def test_a_failed_exchange_answer_is_a_warning_not_a_crash(paths, world):
     report = ingest_live(world.source(), store)
     assert report.failures == {}
     assert any("filing check for 2025-06-30 (深市) skipped" in w for w in report.warnings)
+
+
+def test_one_live_source_serves_akshare_and_the_adapter_in_any_order(world):
+    source = world.source()
+    source.fetch(sources.SHARE_INFO, symbol="300001")  # akshare is loaded now
+    frame = source.fetch("ulist_quotes_em", codes="300001")
+    assert world.fetched() == [sources.SHARE_INFO, "ulist_quotes_em"] and frame["代码"].tolist() == ["300001"]

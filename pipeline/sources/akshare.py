@@ -74,6 +74,7 @@ class AkshareSource:
         self.request_timeout = request_timeout
         self.version = _installed_version()
         self._module = module
+        self._simulated = module is not None  # a stand-in module answers for the adapter too
         self._clock = clock
 
     @property
@@ -128,7 +129,7 @@ class AkshareSource:
         return frame
 
     def _function(self, function: str):
-        if self._module is None and function in eastmoney.FUNCTIONS:
+        if not self._simulated and function in eastmoney.FUNCTIONS:
             return getattr(eastmoney, function)
         return getattr(self._akshare(), function, None)
 
