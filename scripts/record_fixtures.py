@@ -7,8 +7,9 @@ A recording is a raw layer: it imports the codes as a member list and runs the r
 (`ingest_live` with the live akshare source: 1.5 s between calls, retries, circuit breaker), then fetches what a
 daily run asks the market: EastMoney's quotes of the codes (leasewatch's ulist adapter) and cninfo's disclosure
 schedule of the latest report period, and their fallbacks, the spot lists of the codes' exchanges and EastMoney's
-disclosure calendar; with --board, the board's constituents. Every frame is stored as fetched (Parquet + manifest.jsonl, with the akshare version), and
-`recording.json` notes when, for which codes, and how many HTTP requests it took. Expect ~36 requests per code.
+disclosure calendar; with --board, the board's constituents. Every frame is stored as fetched (Parquet +
+manifest.jsonl, with the akshare version), and `recording.json` notes when, for which codes, and how many HTTP
+requests it took. Expect ~36 requests per code.
 
 tests/test_ingest_recorded.py replays a recording offline: `RecordedAkshare` answers each akshare call from the
 stored frame of exactly that request, the ingest runs at the recording's time, and the build must pass. Commit

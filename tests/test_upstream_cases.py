@@ -33,7 +33,7 @@ from typer.testing import CliRunner
 from pipeline import sources
 from pipeline.build.run import build
 from pipeline.cli import app
-from pipeline.errors import LeasewatchError, NothingDisclosed, SchemaDriftError
+from pipeline.errors import LeasewatchError, NothingDisclosed, SchemaDriftError, UsageError
 from pipeline.extract.ingest import ingest_live
 from pipeline.extract.universe import import_file
 from pipeline.raw.store import RawStore
@@ -294,6 +294,17 @@ def test_ulist_knowing_none_of_the_codes_gives_no_rows(world, monkeypatch, paylo
     answering(monkeypatch, {"ulist.np": [payload]})
     frame = world.source().fetch(QUOTES, codes="300001")
     assert list(frame.columns) == shapes.QUOTE_COLUMNS and len(frame) == 0
+
+
+def test_ulist_secids_follow_akshare_and_a_batch_holds_at_most_a_hundred(world, monkeypatch):
+    assert [eastmoney.secid(c) for c in ("600519", "688041", "300442", "000001", "920118", "830799")] == [
+        "1.600519", "1.688041", "0.300442", "0.000001", "0.920118", "0.830799",  # Beijing is EastMoney market 0
+    ]
+    real(monkeypatch, QUOTES)
+    sent = answering(monkeypatch, {"ulist.np": [ulist()]})
+    with pytest.raises(UsageError, match="at most 100 codes"):
+        world.source().fetch(QUOTES, codes=",".join(f"{300000 + i}" for i in range(101)))
+    assert sent == []
 
 
 def test_ulist_with_no_codes_asks_nothing(world, monkeypatch):

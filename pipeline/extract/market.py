@@ -131,12 +131,16 @@ def _cninfo(source, store, held, period, today, report, step) -> dict | None:
     )
 
     label = filing_period(period)
+
+    def label_of(args: dict) -> str:
+        return f"{FILING_CALENDAR}({args_text(args)})"
+
     published: dict[str, object] = {}
     markets = [FILING_MARKET_ALL]
     while markets:
         market = markets.pop(0)
         args = {"market": market, "period": label}
-        step(f"{FILING_CALENDAR}({args_text(args)}): who filed")
+        step(f"{label_of(args)}: who filed")
         try:
             frame = fetch_fresh(source, store, FILING_CALENDAR, args, today, report)
         except SourceBlockedError:
@@ -149,10 +153,10 @@ def _cninfo(source, store, held, period, today, report, step) -> dict | None:
             report.warnings.append(f"cninfo {kind} for {period}: {exc.message}; asking EastMoney's calendar")
             return None
         if market == FILING_MARKET_ALL and len(frame) == 0:
-            report.warnings.append(f"{FILING_CALENDAR}({args_text(args)}) returned no rows; asking EastMoney's calendar")
+            report.warnings.append(f"{label_of(args)} returned no rows; asking EastMoney's calendar")
             return None
         if len(frame) >= FILING_PAGE:
-            report.warnings.append(f"{FILING_CALENDAR}({args_text(args)}) filled its {FILING_PAGE}-row page: it may be cut off")
+            report.warnings.append(f"{label_of(args)} filled its {FILING_PAGE}-row page: it may be cut off")
         for code, day in zip(frame["股票代码"].astype(str).str.zfill(6), frame["实际披露"]):
             published.setdefault(code, day)
         if market == FILING_MARKET_ALL:
@@ -177,7 +181,7 @@ def _eastmoney(source, store, held, period, today, report, step) -> dict:
             report.warnings.append(f"filing check for {period} ({market}) skipped: {exc.message}")
             continue
         if len(frame) == 0:
-            report.warnings.append(f"{DISCLOSURE_DATES}({args_text(args)}) returned no rows: no filing check for {period}")
+            report.warnings.append(f"{DISCLOSURE_DATES}({args_text(args)}) returned no rows: no check for {period}")
             continue
         for code, day in zip(frame["股票代码"].astype(str), frame["实际披露时间"]):
             published.setdefault(code, day)

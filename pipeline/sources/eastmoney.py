@@ -2,8 +2,8 @@
 
 Why: an imported universe has no board list to read the day's closes from, and akshare 1.19.5 has no public
 function that quotes an arbitrary list of codes. Its exchange spot lists (stock_sh/sz/bj_a_spot_em) page the whole
-exchange at 100 rows a request (EastMoney caps clist pages at 100: akshare issues #5637, #5672, #5862), 52 requests
-for the Shanghai and Shenzhen lists; stock_zh_a_spot_tx takes 28; stock_zh_a_hist is one request per stock.
+exchange at 100 rows a request (EastMoney caps clist pages: akshare issues #5623, #5672, #5862), 52 requests for
+the Shanghai and Shenzhen lists; stock_zh_a_spot_tx takes 28 (200 rows a page); stock_zh_a_hist one per stock.
 EastMoney's `ulist.np` endpoint quotes up to 100 given securities in one request, 2 requests for 108 members.
 
 What it is: akshare's own call, in akshare/stock/stock_hot_rank_em.py (stock_hot_rank_em, and stock_hot_up_em the
@@ -100,7 +100,8 @@ def quotes_frame(payload, wanted: list[str]) -> "pd.DataFrame":
         try:
             key = (int(row[MARKET_FIELD]), code)
         except (TypeError, ValueError):
-            raise SchemaDriftError(f"{label}: market {row[MARKET_FIELD]!r} of {code} is not a number", _DRIFT_REMEDY) from None
+            message = f"{label}: market {row[MARKET_FIELD]!r} of {code} is not a number"
+            raise SchemaDriftError(message, _DRIFT_REMEDY) from None
         if key in asked:
             records.append({name: row[field] for field, name in FIELDS.items()} | {"代码": code})
     frame = pd.DataFrame(records, columns=list(COLUMNS[QUOTES]))

@@ -170,7 +170,9 @@ class SimulatedAkshare:
         import pandas as pd
 
         from pipeline.codes import exchange_of
-        from pipeline.sources.shapes import COLUMNS, FILING_CALENDAR, FILING_MARKET_ALL, FILING_MARKET_OF_EXCHANGE, filing_period
+        from pipeline.sources.shapes import (
+            COLUMNS, FILING_CALENDAR, FILING_MARKET_ALL, FILING_MARKET_OF_EXCHANGE, filing_period,
+        )
 
         self._count(FILING_CALENDAR, 1)
         if "calendar" in self.degraded:  # what akshare raises on cninfo's empty `prbookinfos`
