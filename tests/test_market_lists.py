@@ -161,3 +161,17 @@ def test_one_live_source_serves_akshare_and_the_adapter_in_any_order(world):
     source.fetch(sources.SHARE_INFO, symbol="300001")  # akshare is loaded now
     frame = source.fetch("ulist_quotes_em", codes="300001")
     assert world.fetched() == [sources.SHARE_INFO, "ulist_quotes_em"] and frame["代码"].tolist() == ["300001"]
+
+
+def test_a_cninfo_answer_that_changed_shape_is_asked_of_eastmoney(paths, world):
+    world.now = JULY_28
+    store = backfilled(paths, world)
+    world.now = JULY_29
+    h1_filed(world, "300001", "2025-07-29")
+    world.failures["stock_report_disclosure"] = [
+        ValueError("Length mismatch: Expected axis has 11 elements, new values have 10 elements")
+    ]
+    report = ingest_live(world.source(), store)
+    assert len(world.calls_to("stock_yysj_em")) == 1 and report.failures == {}
+    assert [a["symbol"] for a in world.calls_to(sources.INCOME)] == ["SZ300001"]
+    assert any("cninfo changed its answer for 2025-06-30" in w and "Length mismatch" in w for w in report.warnings)

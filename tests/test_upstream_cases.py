@@ -479,3 +479,17 @@ def test_a_board_whose_columns_changed_is_schema_drift_and_the_membership_stays(
     assert result.exit_code == 4, result.output
     assert "Length mismatch" in result.output and "Traceback" not in result.output
     assert [r.function for r in store.records()] == [sources.UNIVERSE_IMPORT]  # the imported membership stands
+
+
+def test_ingest_says_in_one_line_that_the_quotes_drifted_and_ends_0(paths, world, monkeypatch):
+    store = imported(paths, world)
+    ingest_live(world.source(), store)
+    world.now = datetime(2025, 6, 4, 18, 0)
+    monkeypatch.setattr("pipeline.sources.akshare.clock.china_now", lambda: world.now)
+    real(monkeypatch, QUOTES)
+    answering(monkeypatch, {"ulist.np": [ulist({"f12": "300001", "f13": 0, "f2": 10.5})]})
+    result = runner.invoke(app, ["--data-dir", str(paths.data_dir), "ingest", "--source", "akshare", "--min-interval", "0"])
+    assert result.exit_code == 0, result.output
+    warning = next(line for line in result.output.splitlines() if "lacks the fields" in line)
+    assert warning.startswith("warning: ulist_quotes_em of 3 codes") and "spot lists" in warning
+    assert "Traceback" not in result.output

@@ -149,7 +149,9 @@ def _cninfo(source, store, held, period, today, report, step) -> dict | None:
             if market != FILING_MARKET_ALL:
                 report.warnings.append(f"filing check for {period} ({market}) skipped: {exc.message}")
                 continue
-            kind = "lists no schedule" if isinstance(exc, NothingDisclosed) else "failed"
+            kind = "lists no schedule" if isinstance(exc, NothingDisclosed) else (
+                "changed its answer" if isinstance(exc, SchemaDriftError) else "failed"
+            )
             report.warnings.append(f"cninfo {kind} for {period}: {exc.message}; asking EastMoney's calendar")
             return None
         if market == FILING_MARKET_ALL and len(frame) == 0:
