@@ -4,10 +4,12 @@
     .venv/bin/python scripts/record_fixtures.py 300442 --board BK1134 --out tests/fixtures/akshare
 
 A recording is a raw layer: it imports the codes as a member list and runs the real, polite backfill
-(`ingest_live` with the live akshare source: 1.5 s between calls, retries, circuit breaker), then fetches the
-disclosure calendar of the latest report period, the spot lists of the codes' exchanges and, with --board, the
-board's constituents. Every frame is stored as fetched (Parquet + manifest.jsonl, with the akshare version), and
-`recording.json` notes when, for which codes, and how many HTTP requests it took. Expect ~36 requests per code.
+(`ingest_live` with the live akshare source: 1.5 s between calls, retries, circuit breaker), then fetches what a
+daily run asks the market: EastMoney's quotes of the codes (leasewatch's ulist adapter) and cninfo's disclosure
+schedule of the latest report period, and their fallbacks, the spot lists of the codes' exchanges and EastMoney's
+disclosure calendar; with --board, the board's constituents. Every frame is stored as fetched (Parquet +
+manifest.jsonl, with the akshare version), and `recording.json` notes when, for which codes, and how many HTTP
+requests it took. Expect ~36 requests per code.
 
 tests/test_ingest_recorded.py replays a recording offline: `RecordedAkshare` answers each akshare call from the
 stored frame of exactly that request, the ingest runs at the recording's time, and the build must pass. Commit
@@ -33,9 +35,14 @@ RECORDING = "recording.json"
 def record(out: Path, codes: list[str], source, *, board: str | None = None, now: datetime | None = None) -> dict:
     """Record a backfill of `codes` (and the market-wide frames a daily run needs) into `out` as a raw layer."""
     from pipeline import codes as code_forms
-    from pipeline.extract.ingest import fetch, ingest_live, periods_to_check, RefreshPolicy
+    from pipeline.extract.ingest import fetch, ingest_live
+    from pipeline.extract.plan import RefreshPolicy, periods_to_check
+    from pipeline.errors import NothingDisclosed
     from pipeline.raw.store import RawStore
-    from pipeline.sources.shapes import DISCLOSURE_DATES, DISCLOSURE_MARKET_OF_EXCHANGE, SPOT_OF_EXCHANGE
+    from pipeline.sources.shapes import (
+        DISCLOSURE_DATES, DISCLOSURE_MARKET_OF_EXCHANGE, FILING_CALENDAR, FILING_MARKET_ALL, FILING_MARKET_OF_EXCHANGE,
+        QUOTES, SPOT_OF_EXCHANGE, filing_period,
+    )
     from pipeline.extract.universe import import_file, refresh_board
 
     members = sorted({code_forms.normalize_code(c) for c in codes})
@@ -54,11 +61,20 @@ def record(out: Path, codes: list[str], source, *, board: str | None = None, now
         import_file(store, listing, now=now)
     report = ingest_live(source, store, now=now)
     exchanges = sorted({code_forms.exchange_of(c) for c in members})
+    for start in range(0, len(members), 100):
+        fetch(source, store, QUOTES, codes=",".join(members[start : start + 100]))
     for exchange in exchanges:
         fetch(source, store, SPOT_OF_EXCHANGE[exchange])
     period = (periods_to_check(now.date(), RefreshPolicy()) or [_latest_quarter_end(now.date())])[0]
-    for market in sorted({DISCLOSURE_MARKET_OF_EXCHANGE[e] for e in exchanges}):
-        fetch(source, store, DISCLOSURE_DATES, symbol=market, date=period.strftime("%Y%m%d"))
+    calendars = [(FILING_CALENDAR, {"market": m, "period": filing_period(period)})
+                 for m in [FILING_MARKET_ALL, *sorted({FILING_MARKET_OF_EXCHANGE[e] for e in exchanges})]]
+    calendars += [(DISCLOSURE_DATES, {"symbol": m, "date": period.strftime("%Y%m%d")})
+                  for m in sorted({DISCLOSURE_MARKET_OF_EXCHANGE[e] for e in exchanges})]
+    for function, args in calendars:
+        try:
+            fetch(source, store, function, **args)
+        except NothingDisclosed as exc:  # no schedule for the period (yet): itself an answer worth noting
+            report.warnings.append(exc.message)
     summary = {
         "recorded_at": now.isoformat(),
         "akshare_version": source.version,

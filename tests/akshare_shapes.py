@@ -301,3 +301,28 @@ class FrameSource:
             if candidate in self.frames:
                 return self.frames[candidate].copy()
         return pd.DataFrame()
+
+
+REPORT_DISCLOSURE_COLUMNS = ["股票代码", "股票简称", "首次预约", "初次变更", "二次变更", "三次变更", "实际披露"]
+QUOTE_COLUMNS = ["代码", "名称", "最新价", "今开", "最高", "最低", "昨收", "成交量", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率"]
+
+
+def report_disclosure(rows: dict[str, tuple[str, str, str | None]]) -> pd.DataFrame:
+    """stock_report_disclosure (cninfo): {code: (name, 首次预约 'YYYY-MM-DD', 实际披露 or None)}; akshare keeps seven
+    of cninfo's ten fields, the dates as datetime.date (NaT where cninfo has none)."""
+    records = []
+    for code, (name, appointed, actual) in sorted(rows.items()):
+        records.append({
+            "股票代码": code, "股票简称": name, "首次预约": date.fromisoformat(appointed), "初次变更": pd.NaT,
+            "二次变更": pd.NaT, "三次变更": pd.NaT, "实际披露": date.fromisoformat(actual) if actual else pd.NaT,
+        })
+    return pd.DataFrame(records, columns=REPORT_DISCLOSURE_COLUMNS)
+
+
+def quotes(rows: dict[str, tuple[str, float, float]]) -> pd.DataFrame:
+    """ulist_quotes_em (leasewatch's EastMoney adapter): {code: (name, 最新价, 昨收)}, the spot lists' price columns,
+    every number float64, NaN for a suspended stock's prices."""
+    frame = spot(rows)[QUOTE_COLUMNS].reset_index(drop=True)
+    for column in QUOTE_COLUMNS[2:]:
+        frame[column] = frame[column].astype("float64")
+    return frame

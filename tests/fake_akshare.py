@@ -3,7 +3,8 @@
 `World.install(monkeypatch)` replaces the akshare functions the live source calls (`akshare.<function>`), so the
 real AkshareSource, politeness layer and ingest run unchanged. Every call is recorded. Daily prices exist for
 every trading day up to the world's current day, unadjusted and hfq; an ex-rights event changes the hfq factor
-and the 昨收 the snapshots show. Filings make stock_yysj_em show a publication date.
+and the 昨收 the snapshots show. Filings make stock_report_disclosure and stock_yysj_em show a publication date.
+leasewatch's own EastMoney adapter (pipeline.sources.eastmoney.ulist_quotes_em) is substituted the same way.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import lru_cache
 import pandas as pd
 
 from pipeline.extract.ingest import TradingCalendar
+from pipeline.sources import eastmoney
 from pipeline.sources.polite import Politeness, PoliteCaller
 from pipeline.sources.akshare import AkshareSource
 from tests import akshare_shapes as shapes
@@ -27,8 +29,11 @@ FUNCTIONS = (
     "stock_profit_sheet_by_report_em", "stock_balance_sheet_by_report_em", "stock_cash_flow_sheet_by_report_em",
     "stock_zygc_em", "stock_zh_a_hist", "stock_individual_info_em", "stock_board_concept_cons_em",
     "stock_board_concept_name_em", "stock_board_concept_info_ths", "stock_yysj_em",
-    "stock_sh_a_spot_em", "stock_sz_a_spot_em", "stock_bj_a_spot_em", "stock_zh_a_gbjg_em",
+    "stock_sh_a_spot_em", "stock_sz_a_spot_em", "stock_bj_a_spot_em", "stock_zh_a_gbjg_em", "stock_report_disclosure",
 )
+ADAPTERS = ("ulist_quotes_em",)  # in pipeline.sources.eastmoney
+REAL_ADAPTERS = {name: getattr(eastmoney, name) for name in ADAPTERS}  # for tests that feed them JSON
+_CNINFO_MONTH = {"一季": "0331", "半年报": "0630", "三季": "0930", "年报": "1231"}
 _calendar = TradingCalendar()
 
 
@@ -54,6 +59,7 @@ class World:
         self.ths = (60, 40)
         self.calls: list[tuple[str, dict]] = []
         self.fixture_prices = False  # True: daily histories are the period fixture's frames, not the drift above
+        self.cninfo_lacks: set[str] = set()  # codes cninfo's whole-market (沪深京) answer leaves out
 
     def add_firm(self, code: str, name: str, close: float) -> None:
         """A further firm, with 600001's reports under its own code, joining the board."""
@@ -81,6 +87,8 @@ class World:
 
         for name in FUNCTIONS:
             monkeypatch.setattr(akshare, name, self._function(name))
+        for name in ADAPTERS:
+            monkeypatch.setattr(eastmoney, name, self._function(name))
 
     def source(self, **politeness) -> AkshareSource:
         """The real live source, polite but without waiting, reading the world's clock."""
@@ -121,6 +129,22 @@ class World:
             from pipeline.codes import exchange_of
 
             return shapes.spot({c: (n, *self.quote(c)) for c, n in self.listed.items() if exchange_of(c) == exchange})
+        if name == "ulist_quotes_em":
+            asked = [c for c in args["codes"].split(",") if c in self.listed]
+            return shapes.quotes({c: (self.listed[c], *self.quote(c)) for c in asked})
+        if name == "stock_report_disclosure":
+            from pipeline.codes import exchange_of
+
+            label = args["period"]
+            period = label[:4] + _CNINFO_MONTH[label[4:]]
+            market = args["market"]
+            rows = {
+                c: (n, f"{period[:4]}-{period[4:6]}-25", self.filed.get((c, period)))
+                for c, n in period_fixture.FIRMS.items()
+                if (market == "沪深京" and c not in self.cninfo_lacks)
+                or {"沪市": "SH", "深市": "SZ", "北交所": "BJ"}.get(market) == exchange_of(c)
+            }
+            return shapes.report_disclosure(rows)
         if name == "stock_yysj_em":
             period = args["date"]
             rows = {c: (n, f"{period[:4]}-{period[4:6]}-25", self.filed.get((c, period))) for c, n in period_fixture.FIRMS.items()}

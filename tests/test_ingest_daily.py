@@ -69,12 +69,15 @@ def test_board_universe_day_costs_one_call_and_fetches_no_statements(paths, worl
     assert report.plan["firms"] == 0 and report.failures == {}
 
 
-def test_imported_universe_day_takes_the_exchanges_spot_lists(paths, world):
+def test_imported_universe_day_asks_eastmoney_for_the_members_quotes_in_one_request(paths, world):
     store = backfilled(paths, world)
     world.now = JUNE_4
-    ingest_live(world.source(), store)
-    assert world.fetched() == ["stock_sh_a_spot_em", "stock_sz_a_spot_em"]  # no Beijing member: no BJ list
-    assert store.records(sources.PRICE_SNAPSHOT)[0].rows == 3  # the non-member in the lists is left out
+    report = ingest_live(world.source(), store)
+    assert world.calls == [("ulist_quotes_em", {"codes": "000003,300001,600001"})]  # not the exchanges' lists
+    bars = store.read(store.records(sources.PRICE_SNAPSHOT)[0])
+    assert sorted(bars["股票代码"]) == ["000003", "300001", "600001"] and report.warnings == []
+    close, _ = world.quote("600001")
+    assert bars.loc[bars["股票代码"] == "600001", "收盘"].item() == close
 
 
 def test_a_suspended_stock_gets_no_bar_and_no_history_call(paths, world, monkeypatch):
@@ -137,7 +140,8 @@ def test_in_a_disclosure_window_only_firms_that_filed_are_fetched(paths, world):
     world.frames[(sources.INCOME, "SZ300001")] = h1_2025("300001", "测试算力", "2025-07-29")
     report = ingest_live(world.source(), store)
 
-    assert world.calls_to("stock_yysj_em") == [{"symbol": "沪深A股", "date": "20250630"}]
+    assert world.calls_to("stock_report_disclosure") == [{"market": "沪深京", "period": "2025半年报"}]
+    assert world.calls_to("stock_yysj_em") == []  # cninfo answered: EastMoney's 12-page calendar is not asked
     fetched = [(name, args.get("symbol")) for name, args in world.calls if name in STATEMENT_FUNCTIONS]
     assert sorted(fetched) == sorted(
         [(f, "SZ300001") for f in (*sources.STATEMENTS, sources.SEGMENTS, sources.SHARE_CHANGES)]

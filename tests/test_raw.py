@@ -73,6 +73,18 @@ def test_request_key_is_stable_and_filesystem_safe():
     assert "/" not in request_key("f", {"file": "a/b.csv"}).split("/", 1)[1]
 
 
+def test_a_request_for_a_hundred_codes_gets_a_short_distinct_key_and_keeps_its_args(tmp_path):
+    batch = ",".join(f"{300000 + i:06d}" for i in range(100))  # an ulist_quotes_em batch: 700 characters
+    other = ",".join(f"{300001 + i:06d}" for i in range(100))
+    key, other_key = request_key("ulist_quotes_em", {"codes": batch}), request_key("ulist_quotes_em", {"codes": other})
+    assert len(key.split("/", 1)[1]) <= 200 and key != other_key and key.startswith("ulist_quotes_em/codes=300000,")
+    assert request_key("ulist_quotes_em", {"codes": batch}) == key  # stable
+    store = RawStore(tmp_path)
+    record = put(store, shapes.quotes({}), datetime(2025, 6, 4, 18, 0), codes=batch)
+    assert record.args == {"codes": batch} and store.latest("stock_zh_a_hist", {"codes": batch}, source="fixture") == record
+    assert RawStore(tmp_path).latest("stock_zh_a_hist", {"codes": batch}, source="fixture").args == {"codes": batch}
+
+
 def test_torn_manifest_line_is_ignored(tmp_path):
     store = RawStore(tmp_path)
     put(store, shapes.hist("300001", {"2024-12-31": 10.5}), datetime(2025, 1, 2))

@@ -9,6 +9,11 @@ unchanged (tests/fake_akshare.py), then the real build.
     主营构成 with a renamed field         -> a warning, nothing stored, asked again next run
     no quote record (data: null)         -> stored empty, flagged no_disclosure; no failure
     no filing schedule yet (result null) -> NothingDisclosed; null on a later page is a failure, never "no data"
+    cninfo lists no schedule (prbookinfos [] or null, a period it does not list yet) -> NothingDisclosed; the run
+                                           asks EastMoney's calendar instead, with a warning; a row of another
+                                           length -> SchemaDriftError (also answered by EastMoney's calendar)
+    ulist quotes: a row without a field  -> SchemaDriftError; the day's prices come from the spot lists
+    ulist quotes: data null              -> no rows; a ban page instead of JSON -> transient (retried)
     a bank's statements (ORG_TYPE 银行)  -> unsupported: stored empty and flagged, no fundamentals, no zeros
     no balance sheet / cash flow         -> stored empty, flagged, warned; the firm's income still builds
     a pull that lost periods             -> flagged periods_lost; the periods come from the earlier pull
@@ -18,7 +23,7 @@ unchanged (tests/fake_akshare.py), then the real build.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
@@ -28,13 +33,14 @@ from typer.testing import CliRunner
 from pipeline import sources
 from pipeline.build.run import build
 from pipeline.cli import app
-from pipeline.errors import LeasewatchError, NothingDisclosed, SchemaDriftError
+from pipeline.errors import LeasewatchError, NothingDisclosed, SchemaDriftError, UsageError
 from pipeline.extract.ingest import ingest_live
 from pipeline.extract.universe import import_file
 from pipeline.raw.store import RawStore
-from pipeline.sources.shapes import DISCLOSURE_DATES
+from pipeline.sources import eastmoney
+from pipeline.sources.shapes import DISCLOSURE_DATES, FILING_CALENDAR, QUOTES
 from tests import akshare_shapes as shapes
-from tests.fake_akshare import World, long_history
+from tests.fake_akshare import REAL_ADAPTERS, World, long_history
 
 JUNE_3 = datetime(2025, 6, 3, 18, 0)
 MEMBERS = "代码,名称\n300001,测试算力\n600001,测试彩印\n000003,测试空壳\n"
@@ -62,8 +68,9 @@ def latest(store: RawStore, function: str, symbol: str):
     return store.latest(function, {"symbol": symbol}, source="akshare")
 
 
-def eastmoney(monkeypatch, answers: dict[str, list]):
-    """HTTP answered with EastMoney JSON: {url fragment: [payload per request in turn]}; the last one repeats."""
+def answering(monkeypatch, answers: dict[str, list]):
+    """HTTP answered with EastMoney (or cninfo) JSON: {url fragment: [payload per request in turn]}; the last one
+    repeats; a str payload is sent as it is (a ban page)."""
     import requests
     import requests.sessions
 
@@ -75,7 +82,8 @@ def eastmoney(monkeypatch, answers: dict[str, list]):
             if fragment in request.url:
                 payload = payloads.pop(0) if len(payloads) > 1 else payloads[0]
                 response = requests.models.Response()
-                response.status_code, response._content = 200, json.dumps(payload).encode()
+                body = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+                response.status_code, response._content = 200, body.encode()
                 response.url = request.url
                 return response
         raise AssertionError(f"unexpected request {request.url}")
@@ -85,15 +93,20 @@ def eastmoney(monkeypatch, answers: dict[str, list]):
 
 
 def real(monkeypatch, name: str):
-    """akshare's own function again, in place of the world's substitute."""
+    """akshare's own function (or leasewatch's adapter) again, in place of the world's substitute."""
     import akshare.stock.stock_info_em
+    import akshare.stock_feature.stock_yjyg_cninfo
     import akshare.stock_feature.stock_yjyg_em
     import akshare.stock_fundamental.stock_zygc
 
+    if name in REAL_ADAPTERS:
+        monkeypatch.setattr(eastmoney, name, REAL_ADAPTERS[name])
+        return
     modules = {
         sources.SEGMENTS: akshare.stock_fundamental.stock_zygc,
         sources.SHARE_INFO: akshare.stock.stock_info_em,
         DISCLOSURE_DATES: akshare.stock_feature.stock_yjyg_em,
+        FILING_CALENDAR: akshare.stock_feature.stock_yjyg_cninfo,
     }
     monkeypatch.setattr(akshare, name, getattr(modules[name], name))
 
@@ -115,7 +128,7 @@ COSTS = {"MAIN_BUSINESS_COST": 6e7, "MBC_RATIO": 0.5, "MAIN_BUSINESS_RPOFIT": 4e
 ], ids=["empty list", "no cost fields", "no section"])
 def test_a_firm_without_a_segment_table_is_stored_as_nothing_disclosed(paths, world, monkeypatch, payload):
     real(monkeypatch, sources.SEGMENTS)
-    sent = eastmoney(monkeypatch, {"BusinessAnalysis": [payload]})
+    sent = answering(monkeypatch, {"BusinessAnalysis": [payload]})
     store = imported(paths, world)
     report = ingest_live(world.source(), store)
     assert report.failures == {}
@@ -133,7 +146,7 @@ def test_a_firm_without_a_segment_table_is_stored_as_nothing_disclosed(paths, wo
 def test_a_segment_payload_with_a_renamed_field_is_not_taken_for_no_disclosure(paths, world, monkeypatch):
     renamed = {k if k != "ITEM_NAME" else "ITEM_NAME_NEW": v for k, v in {**ZYGC_ROW, **COSTS}.items()}
     real(monkeypatch, sources.SEGMENTS)
-    eastmoney(monkeypatch, {"BusinessAnalysis": [{"zygcfx": [renamed]}]})
+    answering(monkeypatch, {"BusinessAnalysis": [{"zygcfx": [renamed]}]})
     store = imported(paths, world)
     report = ingest_live(world.source(), store)
     assert report.failures == {}  # a segment table is optional
@@ -143,7 +156,7 @@ def test_a_segment_payload_with_a_renamed_field_is_not_taken_for_no_disclosure(p
 
 def test_a_segment_payload_with_cost_fields_parses(paths, world, monkeypatch):
     real(monkeypatch, sources.SEGMENTS)
-    eastmoney(monkeypatch, {"BusinessAnalysis": [{"zygcfx": [{**ZYGC_ROW, **COSTS}]}]})
+    answering(monkeypatch, {"BusinessAnalysis": [{"zygcfx": [{**ZYGC_ROW, **COSTS}]}]})
     store = imported(paths, world)
     ingest_live(world.source(), store)
     record = latest(store, sources.SEGMENTS, "SZ300001")
@@ -156,7 +169,7 @@ def test_a_segment_payload_with_cost_fields_parses(paths, world, monkeypatch):
 
 def test_a_code_without_a_quote_record_is_stored_as_nothing_disclosed(paths, world, monkeypatch):
     real(monkeypatch, sources.SHARE_INFO)
-    eastmoney(monkeypatch, {"push2.eastmoney.com": [{"rc": 0, "rt": 4, "svr": 1, "lt": 1, "full": 1, "dlmkts": "", "data": None}]})
+    answering(monkeypatch, {"push2.eastmoney.com": [{"rc": 0, "rt": 4, "svr": 1, "lt": 1, "full": 1, "dlmkts": "", "data": None}]})
     store = imported(paths, world)
     report = ingest_live(world.source(), store)
     assert report.failures == {}
@@ -166,26 +179,173 @@ def test_a_code_without_a_quote_record_is_stored_as_nothing_disclosed(paths, wor
 
 def test_a_period_without_a_schedule_is_nothing_disclosed_but_a_list_cut_off_is_a_failure(world, monkeypatch):
     real(monkeypatch, DISCLOSURE_DATES)
-    eastmoney(monkeypatch, {"datacenter-web": [{"result": None, "success": False, "code": 9201}]})
+    answering(monkeypatch, {"datacenter-web": [{"result": None, "success": False, "code": 9201}]})
     with pytest.raises(NothingDisclosed, match="stock_yysj_em.*discloses nothing"):
         world.source().fetch(DISCLOSURE_DATES, symbol="沪深A股", date="20250630")
 
     page = {"result": {"pages": 2, "data": [{"SECURITY_CODE": "300001"}]}}
-    eastmoney(monkeypatch, {"datacenter-web": [page, page, {"result": None}]})
+    answering(monkeypatch, {"datacenter-web": [page, page, {"result": None}]})
     with pytest.raises(LeasewatchError) as raised:
         world.source().fetch(DISCLOSURE_DATES, symbol="沪深A股", date="20250630")
     assert not isinstance(raised.value, NothingDisclosed)
     assert "TypeError" in raised.value.message
 
 
-def test_no_schedule_yet_during_a_disclosure_window_is_a_warning_and_the_run_goes_on(paths, world):
+def cninfo_row(code: str, name: str, appointed: str, actual: str = "") -> dict:
+    """One prbookinfos entry, its ten fields in the order akshare names them by position (股票代码, 股票简称, 首次预约,
+    实际披露, 初次变更, 二次变更, 三次变更, 报告期, -, 组织码); the key names are cninfo's, as third parties read them."""
+    return {
+        "seccode": code, "secname": name, "f001d_0102": appointed, "f002d_0102": actual, "f003d_0102": "",
+        "f004d_0102": "", "f005d_0102": "", "f006d_0102": "2025-06-30", "latest_time": None, "orgId": f"gssz0{code}",
+    }
+
+
+@pytest.mark.parametrize("payload", [
+    {"prbookinfos": [], "totalRows": 0, "totalPages": 0},  # the period has no schedule yet
+    {"prbookinfos": None, "totalRows": 0},  # nor this way
+], ids=["empty list", "null"])
+def test_a_period_cninfo_does_not_list_is_nothing_disclosed(world, monkeypatch, payload):
+    real(monkeypatch, FILING_CALENDAR)
+    sent = answering(monkeypatch, {"cninfo.com.cn": [payload]})
+    with pytest.raises(NothingDisclosed, match="stock_report_disclosure.*discloses nothing"):
+        world.source().fetch(FILING_CALENDAR, market="沪深京", period="2025半年报")
+    assert len(sent) == 1 and "sectionTime=2025-06-30" in sent[0] and "market=szsh" in sent[0]
+
+
+def test_cninfo_rows_give_each_firms_publication_date(world, monkeypatch):
+    real(monkeypatch, FILING_CALENDAR)
+    rows = [cninfo_row("300001", "测试算力", "2025-08-25", "2025-08-20"), cninfo_row("600001", "测试彩印", "2025-08-28")]
+    answering(monkeypatch, {"cninfo.com.cn": [{"prbookinfos": rows, "totalRows": 2}]})
+    frame = world.source().fetch(FILING_CALENDAR, market="沪深京", period="2025半年报")
+    assert list(frame.columns) == shapes.REPORT_DISCLOSURE_COLUMNS
+    published = dict(zip(frame["股票代码"], frame["实际披露"]))
+    assert published["300001"] == date(2025, 8, 20) and pd.isna(published["600001"])
+
+
+def test_a_cninfo_row_of_another_length_is_schema_drift_and_a_missing_list_a_failure(world, monkeypatch):
+    real(monkeypatch, FILING_CALENDAR)
+    answering(monkeypatch, {"cninfo.com.cn": [{"prbookinfos": [{**cninfo_row("300001", "测试算力", "2025-08-25"), "new": 1}]}]})
+    with pytest.raises(SchemaDriftError, match="Length mismatch"):
+        world.source().fetch(FILING_CALENDAR, market="沪深京", period="2025半年报")
+    answering(monkeypatch, {"cninfo.com.cn": [{"message": "系统繁忙"}]})
+    with pytest.raises(LeasewatchError) as raised:
+        world.source().fetch(FILING_CALENDAR, market="沪深京", period="2025半年报")
+    assert type(raised.value) is LeasewatchError and "KeyError" in raised.value.message
+
+
+def test_no_schedule_yet_at_cninfo_or_eastmoney_is_two_warnings_and_the_run_goes_on(paths, world, monkeypatch):
     store = imported(paths, world)
     ingest_live(world.source(), store)  # the backfill: a firm not yet held needs no filing check
     world.now = datetime(2025, 8, 20, 18, 0)  # the H1 window is open
-    world.failures[DISCLOSURE_DATES] = [TypeError("'NoneType' object is not subscriptable")]
+    real(monkeypatch, FILING_CALENDAR)
+    real(monkeypatch, DISCLOSURE_DATES)
+    sent = answering(monkeypatch, {
+        "cninfo.com.cn": [{"prbookinfos": [], "totalRows": 0}],
+        "datacenter-web": [{"result": None, "success": False, "code": 9201}],
+    })
     report = ingest_live(world.source(), store)
-    assert report.failures == {} and len(world.calls_to(DISCLOSURE_DATES)) >= 1
+    assert report.failures == {} and len(sent) == 2  # cninfo once, then EastMoney's first page: nothing more
+    assert any("cninfo lists no schedule for 2025-06-30" in w and "asking EastMoney's calendar" in w for w in report.warnings)
     assert any("stock_yysj_em" in w and "discloses nothing" in w for w in report.warnings)
+
+
+# -- EastMoney quotes of the members (leasewatch's ulist adapter) ------------------------------------------------
+
+
+def em_quote(code: str, name: str, close, previous: float) -> dict:
+    """One ulist.np `diff` entry with fltt=2: prices in 元 as decimals, "-" for a suspended stock's prices."""
+    suspended = close == "-"
+    return {
+        "f2": close, "f3": "-" if suspended else round((close - previous) / previous * 100, 2),
+        "f4": "-" if suspended else round(close - previous, 2), "f5": "-" if suspended else 1000,
+        "f6": "-" if suspended else close * 1e5, "f7": 0.0, "f8": 0.5, "f12": code,
+        "f13": 1 if code.startswith("6") else 0, "f14": name, "f15": close, "f16": previous, "f17": previous,
+        "f18": previous,
+    }
+
+
+def ulist(*rows) -> dict:
+    return {"rc": 0, "rt": 11, "svr": 1, "lt": 1, "full": 1, "dlmkts": "", "data": {"total": len(rows), "diff": list(rows)}}
+
+
+def test_ulist_quotes_are_read_by_field_name_and_keyed_by_market_and_code(world, monkeypatch):
+    real(monkeypatch, QUOTES)
+    index = {**em_quote("000001", "上证指数", 3300.5, 3290.0), "f13": 1}  # 1.000001 is an index, not 0.000001
+    sent = answering(monkeypatch, {"ulist.np": [ulist(
+        em_quote("600001", "测试彩印", 20.5, 20.0), em_quote("000001", "平安银行", 11.0, 10.9), index,
+        em_quote("300001", "测试算力", "-", 10.0),
+    )]})
+    frame = world.source().fetch(QUOTES, codes="000001,300001,600001")
+    assert "secids=0.000001%2C0.300001%2C1.600001" in sent[0] and "fltt=2" in sent[0]
+    assert list(frame.columns) == shapes.QUOTE_COLUMNS
+    rows = {code: row for code, row in zip(frame["代码"], frame.to_dict("records"))}
+    assert rows["000001"]["最新价"] == 11.0 and rows["000001"]["名称"] == "平安银行"  # the index's row was left out
+    assert rows["600001"]["昨收"] == 20.0 and rows["600001"]["成交量"] == 1000.0
+    assert pd.isna(rows["300001"]["最新价"]) and rows["300001"]["昨收"] == 10.0  # suspended
+    assert len(frame) == 3
+
+
+@pytest.mark.parametrize("payload", [
+    {"rc": 0, "data": None},
+    ulist(),
+], ids=["data null", "no diff"])
+def test_ulist_knowing_none_of_the_codes_gives_no_rows(world, monkeypatch, payload):
+    real(monkeypatch, QUOTES)
+    answering(monkeypatch, {"ulist.np": [payload]})
+    frame = world.source().fetch(QUOTES, codes="300001")
+    assert list(frame.columns) == shapes.QUOTE_COLUMNS and len(frame) == 0
+
+
+def test_ulist_secids_follow_akshare_and_a_batch_holds_at_most_a_hundred(world, monkeypatch):
+    assert [eastmoney.secid(c) for c in ("600519", "688041", "300442", "000001", "920118", "830799")] == [
+        "1.600519", "1.688041", "0.300442", "0.000001", "0.920118", "0.830799",  # Beijing is EastMoney market 0
+    ]
+    real(monkeypatch, QUOTES)
+    sent = answering(monkeypatch, {"ulist.np": [ulist()]})
+    with pytest.raises(UsageError, match="at most 100 codes"):
+        world.source().fetch(QUOTES, codes=",".join(f"{300000 + i}" for i in range(101)))
+    assert sent == []
+
+
+def test_ulist_with_no_codes_asks_nothing(world, monkeypatch):
+    real(monkeypatch, QUOTES)
+    sent = answering(monkeypatch, {"ulist.np": [ulist()]})
+    frame = world.source().fetch(QUOTES, codes="")
+    assert len(frame) == 0 and list(frame.columns) == shapes.QUOTE_COLUMNS and sent == []
+
+
+def test_a_ulist_row_without_a_field_is_schema_drift(world, monkeypatch):
+    real(monkeypatch, QUOTES)
+    row = em_quote("300001", "测试算力", 10.5, 10.0)
+    del row["f18"]
+    answering(monkeypatch, {"ulist.np": [ulist(row)]})
+    with pytest.raises(SchemaDriftError, match=r"lacks the fields \['f18'\]"):
+        world.source().fetch(QUOTES, codes="300001")
+    answering(monkeypatch, {"ulist.np": [{"rc": 102}]})
+    with pytest.raises(SchemaDriftError, match="has no `data`"):
+        world.source().fetch(QUOTES, codes="300001")
+
+
+def test_a_ban_page_instead_of_ulist_json_is_transient(world, monkeypatch):
+    real(monkeypatch, QUOTES)
+    sent = answering(monkeypatch, {"ulist.np": ["<html>访问受限</html>"]})
+    with pytest.raises(LeasewatchError, match="failed after 2 attempts"):  # the world's politeness: 1 retry
+        world.source().fetch(QUOTES, codes="300001")
+    assert len(sent) == 2
+
+
+def test_a_ulist_answer_that_drifted_takes_the_days_prices_from_the_spot_lists(paths, world, monkeypatch):
+    store = imported(paths, world)
+    ingest_live(world.source(), store)
+    world.now = datetime(2025, 6, 4, 18, 0)
+    real(monkeypatch, QUOTES)
+    answering(monkeypatch, {"ulist.np": [ulist({"f12": "300001", "f13": 0, "f2": 10.5})]})
+    world.calls.clear()
+    report = ingest_live(world.source(), store)
+    assert report.failures == {}
+    assert world.fetched() == ["stock_sh_a_spot_em", "stock_sz_a_spot_em"]
+    assert any("lacks the fields" in w and "come from the exchanges' spot lists" in w for w in report.warnings)
+    assert store.records(sources.PRICE_SNAPSHOT)[0].rows == 3
 
 
 # -- statements ---------------------------------------------------------------------------------------------
@@ -319,3 +479,17 @@ def test_a_board_whose_columns_changed_is_schema_drift_and_the_membership_stays(
     assert result.exit_code == 4, result.output
     assert "Length mismatch" in result.output and "Traceback" not in result.output
     assert [r.function for r in store.records()] == [sources.UNIVERSE_IMPORT]  # the imported membership stands
+
+
+def test_ingest_says_in_one_line_that_the_quotes_drifted_and_ends_0(paths, world, monkeypatch):
+    store = imported(paths, world)
+    ingest_live(world.source(), store)
+    world.now = datetime(2025, 6, 4, 18, 0)
+    monkeypatch.setattr("pipeline.sources.akshare.clock.china_now", lambda: world.now)
+    real(monkeypatch, QUOTES)
+    answering(monkeypatch, {"ulist.np": [ulist({"f12": "300001", "f13": 0, "f2": 10.5})]})
+    result = runner.invoke(app, ["--data-dir", str(paths.data_dir), "ingest", "--source", "akshare", "--min-interval", "0"])
+    assert result.exit_code == 0, result.output
+    warning = next(line for line in result.output.splitlines() if "lacks the fields" in line)
+    assert warning.startswith("warning: ulist_quotes_em of 3 codes") and "spot lists" in warning
+    assert "Traceback" not in result.output

@@ -4,12 +4,13 @@ The embedded sample, test fixtures and the live akshare source go through the sa
 - `ingest_board` fetches everything for a board's members (the sample replays its vintages this way);
 - `ingest_live` is the incremental, resumable refresh of a live universe. It decides from the raw manifest what
   is missing or stale, so a rerun after an interruption fetches only that:
-    * the day's bars come from one market snapshot (the EastMoney board's constituents, or the exchanges' spot
-      lists for an imported universe), not one request per stock; a stock whose previous close does not match
+    * the day's bars come from one market snapshot (the EastMoney board's constituents, or EastMoney's quotes
+      of an imported universe's codes), not one request per stock; a stock whose previous close does not match
       the snapshot's 昨收 (ex-rights day, or a day we missed) gets its daily history appended instead;
     * statements and segments are fetched for new members, for firms that filed in the current disclosure
-      window (detected with one market-wide `stock_yysj_em` call), and on a slow re-pull cadence that catches
-      restatements. Outside disclosure windows a daily run fetches no statements.
+      window (detected with one market-wide cninfo listing per period), and on a slow re-pull cadence that
+      catches restatements. Outside disclosure windows a daily run fetches no statements.
+  Both market-wide questions are answered in pipeline.extract.market.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import functools
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Callable
+from datetime import date, datetime
+from typing import Callable
 
 from pipeline import codes, sources
 from pipeline.config import SAMPLE_FIRMS, SAMPLE_YEARS
@@ -32,20 +33,17 @@ from pipeline.errors import (
     UnsupportedLayout,
     UsageError,
 )
+from pipeline.extract import market
 from pipeline.extract.common import call, fetch, keep, refuse_sample_mix
 from pipeline.extract.plan import (
-    CLOSE_SETTLED,
     PRICE_HISTORY_START,
     RefreshPolicy,
     StoredState,
     Task,
     TradingCalendar,
-    fetched_before,
     hist_args,
     history_flags,
-    holds_filing,
     parse_dates,
-    periods_to_check,
     plan_fetches,
     yyyymmdd,
 )
@@ -53,9 +51,6 @@ from pipeline.periods import is_quarter_end
 from pipeline.raw.record import request_key
 from pipeline.raw.store import RawRecord, RawStore
 from pipeline.sources import args_text
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 SAMPLE_STAMP = "sample_ingested.json"  # in the raw folder: which sample the raw layer holds (see ingest_sample)
 PRICE_TOLERANCE = 0.006  # prices are quoted to the fen; a previous close that differs by more is not the same close
@@ -318,7 +313,7 @@ def ingest_live(
     snapshots = []
     if snapshot.function == sources.BOARD_CONS:
         step(f"board {snapshot.board}: constituents and the day's prices")
-        fresh_after = _fresh_after(now, session, shows_close)
+        fresh_after = market.fresh_after(now, session, shows_close)
         refresh = universe.refresh_board(
             source, store, snapshot.board, accept_changes=policy.accept_changes, fresh_after=fresh_after
         )
@@ -331,11 +326,11 @@ def ingest_live(
             report.warnings.append(f"board {snapshot.board} changed by more than 10 %, not applied: {report.pending_change}")
         snapshots.append((sources.BOARD_CONS, refresh.frame))
     elif shows_close:
-        snapshots = _spot_lists(source, store, members, now, session, state, report, step)
+        snapshots = market.day_quotes(source, store, members, now, session, state, report, step)
     report.members = sorted(members)
     covered = _store_bars(source, store, members, snapshots, session, calendar, state, report) if shows_close else set()
 
-    filed = _filings(source, store, members, now, policy, state, report, step)
+    filed = market.filings(source, store, members, now, policy, state, report, step)
     plan = plan_fetches(members, now, session, policy, state, filed, covered)
     reasons = [task.why for tasks in plan.values() for task in tasks]
     report.plan = {why: reasons.count(why) for why in ("new", "filed", "repull", "prices")}
@@ -350,42 +345,6 @@ def ingest_live(
             on_progress(done, len(plan), code)
     report.warnings.extend(calendar.warnings)
     return report
-
-
-def _fresh_after(now: datetime, session: date, shows_close: bool) -> datetime:
-    """A snapshot fetched after this moment still answers the question a fetch now would ask."""
-    if shows_close:
-        return datetime.combine(session, CLOSE_SETTLED)
-    return datetime.combine(now.date(), time.min)
-
-
-def _fetch_fresh(source, store, function, args, fresh_after, report, *, must_have_rows=False):
-    """The stored frame when it was fetched after `fresh_after` (a rerun the same evening), else a new fetch."""
-    latest = store.latest(function, args, source=source.name)
-    if latest is not None and datetime.fromisoformat(latest.fetched_at) >= fresh_after:
-        return store.read(latest)
-    frame = call(source, function, **args)
-    if must_have_rows and len(frame) == 0:
-        raise EmptyResultError(
-            f"{function}({args_text(args)}) returned no rows", "the market list cannot be empty: rerun later"
-        )
-    report.add(keep(source, store, function, args, frame))
-    return frame
-
-
-def _spot_lists(source, store, members, now, session, state, report, step) -> list[tuple[str, "pd.DataFrame"]]:
-    """The day's spot list of each exchange that has a member still lacking the session's bar (an imported
-    universe has no board list to take prices from)."""
-    from pipeline.sources.shapes import SPOT_OF_EXCHANGE
-
-    lacking = {codes.exchange_of(c) for c in members if (last := state.last_bar(c, "")) is not None and last[0] < session}
-    out = []
-    for exchange in sorted(lacking):
-        function = SPOT_OF_EXCHANGE[exchange]
-        step(f"{function}: the day's prices")
-        frame = _fetch_fresh(source, store, function, {}, _fresh_after(now, session, True), report, must_have_rows=True)
-        out.append((function, frame))
-    return out
 
 
 def _store_bars(source, store, members, snapshots, session, calendar, state, report) -> set[str]:
@@ -432,41 +391,6 @@ def _bar(code: str, session: date, row: dict) -> dict:
     for column in ("最高", "最低", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率"):
         bar[column] = row[column]
     return bar
-
-
-def _filings(source, store, members, now, policy, state, report, step) -> dict[str, tuple[date, date]]:
-    """Members whose report for an open disclosure period was published after what we hold:
-    code → (period, publication date 实际披露时间). One market-wide call per period and market; a failed
-    call is a warning, never the end of the run."""
-    import pandas as pd
-
-    from pipeline.sources.shapes import DISCLOSURE_DATES, DISCLOSURE_MARKET_OF_EXCHANGE
-
-    filed: dict[str, tuple[date, date]] = {}
-    # A firm without stored statements is fetched anyway; a cold backfill needs no filing check.
-    held = [c for c in members if state.fetched_at(sources.INCOME, {"symbol": codes.em_symbol(c)}) is not None]
-    markets = sorted({DISCLOSURE_MARKET_OF_EXCHANGE[codes.exchange_of(c)] for c in held})
-    for period in periods_to_check(now.date(), policy):
-        for market in markets:
-            args = {"symbol": market, "date": yyyymmdd(period)}
-            step(f"{DISCLOSURE_DATES}({args_text(args)}): who filed")
-            try:
-                frame = _fetch_fresh(source, store, DISCLOSURE_DATES, args, datetime.combine(now.date(), time.min), report)
-            except (SourceBlockedError, SchemaDriftError):
-                raise
-            except LeasewatchError as exc:
-                report.warnings.append(f"filing check for {period} ({market}) skipped: {exc.message}")
-                continue
-            if len(frame) == 0:
-                report.warnings.append(f"{DISCLOSURE_DATES}({args_text(args)}) returned no rows: no filing check for {period}")
-                continue
-            for code, published in zip(frame["股票代码"].astype(str), frame["实际披露时间"]):
-                if code not in members or pd.isna(published):
-                    continue
-                published = pd.Timestamp(published).date()
-                if not holds_filing(state, code, period, published) or fetched_before(state, code, published):
-                    filed[code] = (period, published)
-    return filed
 
 
 def _run_firm(source, store, code: str, tasks: list[Task], report: IngestReport) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -28,8 +29,14 @@ class RawRecord:
         return request_key(self.function, self.args)
 
 
+_SLUG_MAX = 200  # characters of a payload folder's name (file systems allow 255 bytes)
+
+
 def request_key(function: str, args: dict) -> str:
-    """A stable, filesystem-safe slug for (function, args): `symbol=SZ300442,adjust=hfq`."""
-    parts = [f"{k}={args[k]}" for k in sorted(args)]
-    slug = ",".join(parts) or "noargs"
-    return f"{function}/{re.sub(r'[^0-9A-Za-z=,._-]', '_', slug)}"
+    """A stable, filesystem-safe slug for (function, args): `symbol=SZ300442,adjust=hfq`. A slug too long for one
+    file name (a list of 100 codes) keeps its start and ends in a digest of the whole; the manifest has the args."""
+    text = ",".join(f"{k}={args[k]}" for k in sorted(args)) or "noargs"
+    slug = re.sub(r"[^0-9A-Za-z=,._-]", "_", text)
+    if len(slug) > _SLUG_MAX:
+        slug = f"{slug[: _SLUG_MAX - 24]},digest={hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    return f"{function}/{slug}"

@@ -29,7 +29,8 @@ BOARD_CONS = "stock_board_concept_cons_em"
 # Not an akshare function: a board list a user exported and imported (`leasewatch universe import`).
 UNIVERSE_IMPORT = "universe_import"
 # Not an akshare function: the day's bars cut from a board or market snapshot (stock_board_concept_cons_em,
-# stock_*_a_spot_em; each stored as fetched too) in stock_zh_a_hist's columns, stamped with the trade date.
+# ulist_quotes_em, or the fallback stock_*_a_spot_em; each stored as fetched too) in stock_zh_a_hist's columns,
+# stamped with the trade date.
 PRICE_SNAPSHOT = "price_snapshot"
 STATEMENTS = (INCOME, BALANCE, CASHFLOW)
 

@@ -15,6 +15,19 @@ THS_BOARD_INFO = "stock_board_concept_info_ths"
 SPOT_OF_EXCHANGE = {"SH": "stock_sh_a_spot_em", "SZ": "stock_sz_a_spot_em", "BJ": "stock_bj_a_spot_em"}
 # stock_yysj_em's market filter: 沪深A股 excludes Beijing, which has its own.
 DISCLOSURE_MARKET_OF_EXCHANGE = {"SH": "沪深A股", "SZ": "沪深A股", "BJ": "京市A股"}
+# cninfo 预约披露 (akshare stock_feature/stock_yjyg_cninfo.py): the whole market's schedule and 实际披露 for one
+# report period in one POST (pagesize 10000), for the latest four periods only. Asked first for the whole market
+# (沪深京, akshare's name for cninfo's `szsh`); a member missing from that answer is asked for in its exchange's
+# own market once (cninfo serves 北交所 separately).
+FILING_CALENDAR = "stock_report_disclosure"
+FILING_MARKET_ALL = "沪深京"
+FILING_MARKET_OF_EXCHANGE = {"SH": "沪市", "SZ": "深市", "BJ": "北交所"}
+# akshare's `period` labels, by the period's month ("2025一季", "2025半年报", "2025三季", "2024年报")
+FILING_PERIOD_SUFFIX = {3: "一季", 6: "半年报", 9: "三季", 12: "年报"}
+FILING_PAGE = 10_000  # akshare asks for one page of this many rows: an answer this long may be cut off
+# Not an akshare function: leasewatch's adapter for EastMoney's quotes of a list of codes (pipeline.sources.eastmoney),
+# the day's prices of an imported universe in ceil(members / 100) requests instead of the exchanges' spot lists.
+QUOTES = "ulist_quotes_em"
 
 # How akshare 1.19.5 says "nothing disclosed" (read in its source): the exception each function raises when
 # EastMoney answers with an empty or null payload. The same exception types also come from a changed payload or
@@ -25,7 +38,10 @@ DISCLOSURE_MARKET_OF_EXCHANGE = {"SH": "沪深A股", "SZ": "沪深A股", "BJ": "
 #     ('NoneType' object is not subscriptable); null on a later page is a list cut off, not an answer
 #   stock_individual_info_em: `data` is null (unknown or delisted code) -> ValueError ("If using all scalar values,
 #     you must pass an index")
-NOTHING_DISCLOSED = {SEGMENTS: KeyError, DISCLOSURE_DATES: TypeError, SHARE_INFO: ValueError}
+#   stock_report_disclosure: `prbookinfos` empty or null, for a period cninfo has no schedule for (yet, or no longer:
+#     it keeps four) -> ValueError ("Length mismatch: Expected axis has 0 elements, new values have 10 elements");
+#     any other length is a changed payload
+NOTHING_DISCLOSED = {SEGMENTS: KeyError, DISCLOSURE_DATES: TypeError, SHARE_INFO: ValueError, FILING_CALENDAR: ValueError}
 ZYGC_COST_COLUMNS = frozenset({"主营成本", "成本比例", "主营利润", "利润比例", "毛利率"})
 # ORG_TYPE of EastMoney's general-company layout (companyType 4), the only one whose lines the models define.
 GENERAL_LAYOUT = "通用"
@@ -59,6 +75,9 @@ COLUMNS = {
     ),
     THS_BOARD_INFO: ("项目", "值"),
     **{function: _SPOT_COLUMNS for function in SPOT_OF_EXCHANGE.values()},
+    # dates as datetime.date (pd.to_datetime(errors="coerce").dt.date), NaT where cninfo has none
+    FILING_CALENDAR: ("股票代码", "股票简称", "首次预约", "初次变更", "二次变更", "三次变更", "实际披露"),
+    QUOTES: ("代码", "名称", "最新价", "今开", "最高", "最低", "昨收", "成交量", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率"),
 }
 # A market snapshot (board constituents or exchange spot list) as the day's bar needs these columns.
 SNAPSHOT_COLUMNS = ("代码", "名称", "最新价", "今开", "最高", "最低", "昨收", "成交量", "成交额", "振幅", "涨跌幅", "涨跌额", "换手率")
@@ -68,4 +87,11 @@ REQUIRED = {
     BOARD_NAMES: ("板块名称", "板块代码"),
     THS_BOARD_INFO: ("项目", "值"),
     **{function: SNAPSHOT_COLUMNS for function in SPOT_OF_EXCHANGE.values()},
+    FILING_CALENDAR: ("股票代码", "实际披露"),
+    QUOTES: SNAPSHOT_COLUMNS,
 }
+
+
+def filing_period(period) -> str:
+    """stock_report_disclosure's label of a quarter end: date(2025, 3, 31) -> "2025一季"."""
+    return f"{period.year}{FILING_PERIOD_SUFFIX[period.month]}"

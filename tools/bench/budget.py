@@ -9,6 +9,9 @@ Shanghai and Shenzhen boards) and count the HTTP requests the real function make
     stock_zygc_em, stock_individual_info_em, stock_zh_a_hist (per adjust)    1
     stock_zh_a_gbjg_em               ceil(share changes / 500): 1 for every firm
     stock_board_concept_cons_em      ceil(members / 100)
+    ulist_quotes_em                  1 per call of at most 100 codes (leasewatch's EastMoney adapter)
+    stock_report_disclosure          1 per market and period (cninfo: one page of 10,000 rows)
+  and the fallbacks, asked only when those cannot answer (the last two rows):
     stock_sh/sz/bj_a_spot_em         ceil(stocks listed on the exchange / 100)
     stock_yysj_em                    ceil(stocks in the market / 500) + 1 (page 1 is fetched twice)
 
@@ -58,7 +61,9 @@ class BudgetRow:
 class SimulatedAkshare:
     """Stand-ins for the akshare functions the ingest calls, answering from the sample and counting requests."""
 
-    def __init__(self, firms: int, years: int, period: date, filed: set[str], session: date, previous: date):
+    def __init__(
+        self, firms: int, years: int, period: date, filed: set[str], session: date, previous: date, *, degraded=()
+    ):
         from pipeline.sources.sample import SampleSource
 
         self.sample = SampleSource(as_of=date(2026, 4, 30), firms=firms, years=years)
@@ -67,6 +72,7 @@ class SimulatedAkshare:
         self.session, self.previous = session, previous
         self.requests: Counter = Counter()
         self._html_seen: set[str] = set()
+        self.degraded = set(degraded)  # "calendar": cninfo lists no schedule; "quotes": the ulist answer drifted
 
     # -- F10 statements ---------------------------------------------------------------------------------
     def stock_profit_sheet_by_report_em(self, symbol: str):
@@ -152,6 +158,33 @@ class SimulatedAkshare:
         self._count(f"stock_{exchange.lower()}_a_spot_em", math.ceil(LISTED[exchange] / LIST_PAGE))
         return self._quotes([c for c in self.codes if exchange_of(c) == exchange], board=False)
 
+    def ulist_quotes_em(self, codes: str):
+        from pipeline.errors import SchemaDriftError
+
+        self._count("ulist_quotes_em", 1)
+        if "quotes" in self.degraded:
+            raise SchemaDriftError("ulist_quotes_em: a quote lacks the fields ['f18']", "simulated")
+        return self._quotes([c for c in codes.split(",") if c in self.codes], board=False, columns="ulist_quotes_em")
+
+    def stock_report_disclosure(self, market: str = "沪深京", period: str = "2021年报"):
+        import pandas as pd
+
+        from pipeline.codes import exchange_of
+        from pipeline.sources.shapes import (
+            COLUMNS, FILING_CALENDAR, FILING_MARKET_ALL, FILING_MARKET_OF_EXCHANGE, filing_period,
+        )
+
+        self._count(FILING_CALENDAR, 1)
+        if "calendar" in self.degraded:  # what akshare raises on cninfo's empty `prbookinfos`
+            raise ValueError("Length mismatch: Expected axis has 0 elements, new values have 10 elements")
+        in_market = [c for c in self.codes if market in (FILING_MARKET_ALL, FILING_MARKET_OF_EXCHANGE[exchange_of(c)])]
+        checked = period == filing_period(self.period)
+        rows = []
+        for code in in_market:
+            published = self.session if checked and code in self.filed else pd.NaT
+            rows.append([code, f"示例{code}", self.session, pd.NaT, pd.NaT, pd.NaT, published])
+        return pd.DataFrame(rows, columns=list(COLUMNS[FILING_CALENDAR]))
+
     def stock_yysj_em(self, symbol: str = "沪深A股", date: str = "20200331"):
         import pandas as pd
 
@@ -168,19 +201,20 @@ class SimulatedAkshare:
             rows.append([i, code, f"示例{code}", self.session, pd.NaT, pd.NaT, pd.NaT, published])
         return pd.DataFrame(rows, columns=list(COLUMNS[DISCLOSURE_DATES]))
 
-    def _quotes(self, codes: list[str], *, board: bool):
+    def _quotes(self, codes: list[str], *, board: bool, columns: str | None = None):
         """The day's list rows: 最新价 the session's close, 昨收 the previous session's."""
         import pandas as pd
 
         from pipeline.sources.shapes import COLUMNS, SPOT_OF_EXCHANGE
 
-        columns = list(COLUMNS["stock_board_concept_cons_em" if board else SPOT_OF_EXCHANGE["SH"]])
+        columns = list(COLUMNS[columns or ("stock_board_concept_cons_em" if board else SPOT_OF_EXCHANGE["SH"])])
         rows = []
         for rank, code in enumerate(codes, start=1):
             bars = self._bars(code, self.previous.strftime("%Y%m%d"), self.session.strftime("%Y%m%d"))
             previous, close = bars["收盘"].iloc[0], bars["收盘"].iloc[-1]
             row = {c: 0.0 for c in columns}
             row.update({"序号": rank, "代码": code, "名称": f"示例{code}", "最新价": close, "今开": previous})
+            row = {c: v for c, v in row.items() if c in columns}
             row.update({"最高": max(close, previous), "最低": min(close, previous), "昨收": previous})
             row.update({"成交量": 1000.0, "成交额": close * 1e5})
             rows.append(row)
@@ -197,14 +231,14 @@ def bench_code(i: int) -> str:
 def request_budget(firms: int = 108, years: int = 10) -> list[BudgetRow]:
     """Requests per scenario, counted by running the ingest against SimulatedAkshare. `years` of history
     (10 gives ~38 report periods per firm, as for a firm listed a decade ago)."""
-    from pipeline.extract.ingest import RefreshPolicy, TradingCalendar, periods_to_check
+    from pipeline.extract.plan import RefreshPolicy, TradingCalendar, periods_to_check
 
     calendar = TradingCalendar()
     session = DAILY_AT.date()
     period = periods_to_check(session, RefreshPolicy())[0]
 
-    def upstream(filed: set[str], day: date) -> SimulatedAkshare:
-        return SimulatedAkshare(firms, years, period, filed, day, calendar.previous(day))
+    def upstream(filed: set[str], day: date, degraded=()) -> SimulatedAkshare:
+        return SimulatedAkshare(firms, years, period, filed, day, calendar.previous(day), degraded=degraded)
 
     rows: list[BudgetRow] = []
     with tempfile.TemporaryDirectory(prefix="leasewatch-bench-") as tmp:
@@ -218,12 +252,19 @@ def request_budget(firms: int = 108, years: int = 10) -> list[BudgetRow]:
         filers = set(list(backfill.codes)[:: max(len(backfill.codes) // FILERS, 1)][:FILERS])
         for universe, base in (("EastMoney board", root / "board"), ("imported list", root / "imported")):
             for scenario, filed, target in (
-                ("daily, no new filings", set(), 20 if universe == "EastMoney board" else 80),
+                ("daily, no new filings", set(), 20),
                 (f"daily, {len(filers)} firms filed", filers, None),
             ):
                 day = root / f"{base.name}-{len(filed)}"
                 shutil.copytree(base, day)
                 rows.append(_run(scenario, universe, day, upstream(filed, session), DAILY_AT, target))
+        for scenario, degraded in (
+            ("daily, no new filings; cninfo lists no schedule", ("calendar",)),
+            ("daily, no new filings; the quotes answer drifted", ("quotes",)),
+        ):
+            day = root / f"imported-{'-'.join(degraded)}"
+            shutil.copytree(root / "imported", day)
+            rows.append(_run(scenario, "imported list", day, upstream(set(), session, degraded), DAILY_AT, None))
         rows.append(_naive(root / "naive", upstream(set(), session)))
     return rows
 
