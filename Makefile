@@ -13,7 +13,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@# replays the embedded sample once into the per-user sample cache (~9 s), so `make demo` only copies it
-	@$(BIN)/python -m pipeline.extract.sample_cache
+	@$(BIN)/python -m pipeline.ops.demo
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -11,7 +11,7 @@ Later replays into an empty raw layer copy those files instead (about 0.1 s); `m
 The copy is a raw layer like any other: each payload is verified by its content hash when read, so a damaged
 cache fails loudly (and `leasewatch build` quarantines what is damaged), never silently.
 
-    python -m pipeline.extract.sample_cache    replays the default sample once into the cache (make install)
+    python -m pipeline.ops.demo    replays the default sample once into the cache (make install runs it)
 """
 
 from __future__ import annotations
@@ -100,16 +100,3 @@ def _link(source: Path, target: Path) -> None:
     except OSError:
         shutil.copy2(source, target)
 
-
-if __name__ == "__main__":
-    import tempfile
-
-    from pipeline.extract.ingest import ingest_sample
-
-    where = cache_root()
-    if where is None:
-        print("sample cache is off (LEASEWATCH_SAMPLE_CACHE=off): make demo replays the sample each time")
-    else:
-        with tempfile.TemporaryDirectory() as scratch:
-            report = ingest_sample(RawStore(Path(scratch) / "raw"))
-        print(f"sample cache: {where} ({'already there' if report.restored else 'replayed the sample once'})")

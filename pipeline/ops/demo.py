@@ -45,3 +45,22 @@ def run(
         on_step("writing the reports")
     reports = write_reports(paths)
     return DemoResult(warehouse=result.warehouse, summary=summary, reports=reports)
+
+
+def warm_sample_cache() -> str:
+    """Replay the default sample once into the per-user sample cache (pipeline/extract/sample_cache.py), so that
+    `make demo` copies it instead of replaying it; `make install` runs this."""
+    import tempfile
+
+    from pipeline.extract.sample_cache import cache_root
+
+    where = cache_root()
+    if where is None:
+        return "sample cache is off (LEASEWATCH_SAMPLE_CACHE=off): make demo replays the sample each time"
+    with tempfile.TemporaryDirectory() as scratch:
+        report = ingest_sample(RawStore(Path(scratch) / "raw"))
+    return f"sample cache: {where} ({'already there' if report.restored else 'replayed the sample once'})"
+
+
+if __name__ == "__main__":
+    print(warm_sample_cache())
