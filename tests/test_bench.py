@@ -15,7 +15,7 @@ def test_bench_prints_every_section_and_writes_json(tmp_path, capsys):
         "--reports-dir", str(tmp_path / "reports"), "--quiet",
     ])
     out = capsys.readouterr().out
-    for section in ("1 start-up", "2 demo", "3 full market", "4 reports", "5 request budget"):
+    for section in ("1 start-up", "2 demo", "3 market 3 firms", "4 reports", "5 request budget"):
         assert section in out
     summary = json.loads(next((tmp_path / "reports" / "bench").glob("bench-*.json")).read_text(encoding="utf-8"))
     rows = {(r["section"], r["measure"]): r for r in summary["rows"]}
@@ -27,3 +27,4 @@ def test_bench_prints_every_section_and_writes_json(tmp_path, capsys):
     assert sheets["Summary"]["rows"] > 4 and sheets["Quarterly"]["columns"] > 10  # read from the streamed sheets' XML
     assert set(summary["demo"]["phases"][0]) == {"ingest (sample → raw)", "build + summary", "reports"}
     assert summary["demo"]["phases"][0]["reports"] > 0
+    assert "sample → raw" in out and "LEASEWATCH_SAMPLE_CACHE=off" in out  # the demo after install and without a cache

@@ -47,7 +47,7 @@ def run(
     return DemoResult(warehouse=result.warehouse, summary=summary, reports=reports)
 
 
-def warm_sample_cache() -> str:
+def warm_sample_cache(firms: int = SAMPLE_FIRMS, years: int = SAMPLE_YEARS) -> str:
     """Replay the default sample once into the per-user sample cache (pipeline/extract/sample_cache.py), so that
     `make demo` copies it instead of replaying it; `make install` runs this."""
     import tempfile
@@ -58,9 +58,11 @@ def warm_sample_cache() -> str:
     if where is None:
         return "sample cache is off (LEASEWATCH_SAMPLE_CACHE=off): make demo replays the sample each time"
     with tempfile.TemporaryDirectory() as scratch:
-        report = ingest_sample(RawStore(Path(scratch) / "raw"))
+        report = ingest_sample(RawStore(Path(scratch) / "raw"), firms=firms, years=years)
     return f"sample cache: {where} ({'already there' if report.restored else 'replayed the sample once'})"
 
 
-if __name__ == "__main__":
-    print(warm_sample_cache())
+if __name__ == "__main__":  # python -m pipeline.ops.demo [FIRMS YEARS]
+    import sys
+
+    print(warm_sample_cache(*(int(a) for a in sys.argv[1:3])))

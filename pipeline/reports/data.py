@@ -35,6 +35,71 @@ class Table:
         return len(self.rows)
 
 
+@dataclass(frozen=True)
+class Cut:
+    """A long table the workbook shows only part of (the warehouse and `leasewatch export` have all of it)."""
+
+    table: str  # the sheet's table: quarterly, segments, quality
+    shown: int  # rows shown
+    total: int  # rows in the warehouse for the period
+    firms_shown: int
+    firms_total: int
+    rule: str  # what was kept, in words
+
+    def describe(self) -> str:
+        return (f"showing {self.shown:,} of {self.total:,} rows ({self.firms_shown:,} of {self.firms_total:,} firms): "
+                f"{self.rule}")
+
+
+# Rows a workbook sheet holds at most: beyond them openpyxl's ~11 µs a cell makes a full-market workbook take
+# minutes, and no reader scrolls 200,000 rows. Longer tables are cut by firm (current members first, then the
+# largest by TTM revenue), and the sheet says so.
+ROW_BUDGET = {"quarterly": 20_000, "segments": 10_000, "quality": 10_000}
+QUARTERS_WHEN_CUT = 8  # a cut quarterly panel keeps each firm's latest two years first
+
+FIRM_RANK_SQL = """
+    select code
+    from marts.fundamentals f
+    left join marts.universe u using (code)
+    where f.period_end <= $period
+    group by code
+    order by bool_or(coalesce(u.is_current, false)) desc, arg_max(f.revenue_ttm, f.period_end) desc nulls last, code
+"""
+
+
+def cut(name: str, table: "Table", rank: list[str], *, per_firm: int | None = None) -> tuple["Table", "Cut | None"]:
+    """The table within ROW_BUDGET[name]: first each firm's last `per_firm` rows (rows are in period order within a
+    firm), then whole firms in `rank` order while they fit. Unchanged, with no Cut, when it fits already."""
+    budget = ROW_BUDGET[name]
+    code = table.columns.index("code")
+    total_firms = len({row[code] for row in table.rows})
+    if len(table.rows) <= budget:
+        return table, None
+    rows, rule = table.rows, "whole firms"
+    if per_firm:
+        by_firm: dict[str, list[tuple]] = {}
+        for row in rows:
+            by_firm.setdefault(row[code], []).append(row)
+        rows = [r for firm in by_firm.values() for r in firm[-per_firm:]]
+        rule = f"the latest {per_firm} quarters of each firm"
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row[code]] = counts.get(row[code], 0) + 1
+    kept, used = set(), 0
+    for firm in [*rank, *sorted(set(counts) - set(rank))]:
+        if firm in counts and used + counts[firm] <= budget:
+            kept.add(firm)
+            used += counts[firm]
+    if len(kept) < len(counts):
+        rule += ", current members first, then the largest firms by TTM revenue"
+    shown = [r for r in rows if r[code] in kept]
+    if not kept:  # not even the first firm fits: its first rows, so that the sheet shows the layout
+        first = next(f for f in [*rank, *sorted(counts)] if f in counts)
+        shown, kept = [r for r in rows if r[code] == first][:budget], {first}
+        rule += f"; only the first {budget:,} rows of the first firm fit"
+    return Table(table.columns, shown), Cut(name, len(shown), len(table.rows), len(kept), total_firms, rule)
+
+
 @dataclass
 class Benchmarks:
     gross: float
@@ -68,6 +133,13 @@ class ReportData:
     run_problems: Table  # failures and warnings of the newest logged run, if any
     economics: "EconomicsView | None" = None
     first_period: date | None = None
+    cuts: dict[str, Cut] = field(default_factory=dict)  # long tables the workbook shows in part, by table
+    sheet_tables: dict[str, Table] = field(default_factory=dict)  # those tables as the workbook shows them
+
+    def for_sheet(self, name: str) -> Table:
+        """A long table as a workbook sheet shows it: whole, or cut to ROW_BUDGET (see `cuts`). The HTML report
+        and the figures use the whole tables."""
+        return self.sheet_tables[name] if name in self.sheet_tables else getattr(self, name)
     written_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
@@ -380,6 +452,15 @@ def _gather(con, as_of: date | None, gross: float | None, net: float | None) -> 
     summary = table(SUMMARY_SQL + " order by net_gap_pp desc nulls last, revenue_ttm desc nulls last, code")
     kpis = table(KPI_SQL).records()[0]
     counts = dict(Counter(r["status"] for r in summary.records()))
+    quarterly, segments, quality = table(QUARTERLY_SQL), table(SEGMENTS_SQL, years=SEGMENT_YEARS), table(QUALITY_SQL)
+    sheets, cuts = {}, {}
+    if any(len(t) > ROW_BUDGET[n] for n, t in (("quarterly", quarterly), ("segments", segments), ("quality", quality))):
+        rank = [r[0] for r in run(FIRM_RANK_SQL).fetchall()]
+        for name, whole, per_firm in (("quarterly", quarterly, QUARTERS_WHEN_CUT), ("segments", segments, None),
+                                      ("quality", quality, None)):
+            shown, made = cut(name, whole, rank, per_firm=per_firm)
+            if made:
+                sheets[name], cuts[name] = shown, made
     return ReportData(
         period=period,
         info=info,
@@ -388,11 +469,13 @@ def _gather(con, as_of: date | None, gross: float | None, net: float | None) -> 
         kpis=kpis,
         status_counts=counts,
         bridge=table(BRIDGE_SQL),
-        quarterly=table(QUARTERLY_SQL),
-        segments=table(SEGMENTS_SQL, years=SEGMENT_YEARS),
+        quarterly=quarterly,
+        segments=segments,
         universe=table(UNIVERSE_SQL),
         changes=table(CHANGES_SQL),
-        quality=table(QUALITY_SQL),
+        quality=quality,
+        cuts=cuts,
+        sheet_tables=sheets,
         quality_counts=table(QUALITY_COUNTS_SQL),
         restatements=table(RESTATEMENTS_SQL),
         status_changes=table(STATUS_CHANGES_SQL),

@@ -58,5 +58,7 @@ def quality(book: Book, ws) -> None:
         book.append(ws, [book.cell(ws, r["kind"]), book.cell(ws, r["item"], "upstream"), None, None,
                    book.cell(ws, f"{r['command']} at {r['started_at']}: {r['detail']}", "upstream")])
 
-    book.section(ws, "明细 Every flagged row")
-    book.table(ws, QUALITY_COLS, d.quality.records(), tall_header=False, empty="no flagged row")
+    shown = d.cuts.get("quality")
+    book.section(ws, f"明细 Flagged rows — {shown.describe()}; all of them: marts.data_quality" if shown
+                 else "明细 Every flagged row")
+    book.table(ws, QUALITY_COLS, d.for_sheet("quality").records(), tall_header=False, empty="no flagged row")
