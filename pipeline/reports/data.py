@@ -55,7 +55,7 @@ class Cut:
 # minutes, and no reader scrolls 200,000 rows. Longer tables are cut by firm (current members first, then the
 # largest by TTM revenue), and the sheet says so.
 ROW_BUDGET = {"quarterly": 20_000, "segments": 10_000, "quality": 10_000}
-QUARTERS_WHEN_CUT = 8  # a cut quarterly panel keeps each firm's latest two years first
+QUARTERS_WHEN_CUT = 8  # a cut quarterly panel keeps each firm's latest quarters, at least two years of them
 
 FIRM_RANK_SQL = """
     select code
@@ -77,6 +77,7 @@ def cut(name: str, table: "Table", rank: list[str], *, per_firm: int | None = No
         return table, None
     rows, rule = table.rows, "whole firms"
     if per_firm:
+        per_firm = max(per_firm, budget // total_firms)  # as many latest quarters as the budget allows each firm
         by_firm: dict[str, list[tuple]] = {}
         for row in rows:
             by_firm.setdefault(row[code], []).append(row)
