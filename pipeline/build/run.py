@@ -43,7 +43,7 @@ from pipeline.raw.store import RawStore
 from pipeline.runtime.lock import refresh_lock
 from pipeline.runtime.runlog import write_runs_table
 
-DUCKDB_MEMORY_LIMIT = "1.25GB"  # of a 2 GiB budget for a full-market build: the rest is Python, Arrow and polars
+DUCKDB_MEMORY_LIMIT = "1GB"  # of a 1.5 GiB budget for a full-market build (issue 16): the rest is Python, Arrow and polars
 LAYERS = (("10_staging", "staging"), ("20_intermediate", "intermediate"), ("30_marts", "marts"))
 _REFERENCE = re.compile(r"\b(staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b")
 # Errors that mean "the disk or the directory refuses the write", not a bug.
