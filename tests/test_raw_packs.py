@@ -171,3 +171,24 @@ def test_junk_in_the_pack_index_is_not_trusted(tmp_path):
     index = packs.Index(tmp_path)
     assert index.damaged_lines == [2, 3, 4] and "../../etc/passwd" not in index.listed
     assert content_hash(RawStore(tmp_path).read(record)) == record.sha256
+
+
+def test_damage_the_routine_check_misses_is_caught_by_the_read_quarantined_and_the_build_goes_on(tmp_path, fixture_paths):
+    from pipeline.raw.quarantine import note_checked
+    from tests.conftest import swap_payload
+    from tests.ops_worker import copy_built
+
+    paths = copy_built(fixture_paths, tmp_path)
+    store = RawStore(paths.raw_dir)
+    victim, other = [r for r in store.versions("stock_zygc_em")][:2]
+    swap_payload(store, victim, other)
+    pack = holder(store, victim).relative_to(paths.raw_dir).as_posix()
+    note_checked(paths.raw_dir, pack, "pack")  # as if verified since: verify's size-and-mtime check trusts it
+    shutil.rmtree(paths.normalized_dir)  # "safe to delete": the build reads every payload again
+
+    result = build(paths)
+
+    assert [p.path for p in result.quarantined] == [victim.path]
+    assert any(victim.path in w and "quarantined" in w for w in result.warnings)
+    assert victim.path not in {r.path for r in RawStore(paths.raw_dir).records()}  # never used, fetched again later
+    assert build(paths).quarantined == []  # and the next build is clean

@@ -39,10 +39,11 @@ from pipeline.display import sql_quote
 from pipeline.economics import solver, tables
 from pipeline.economics.assumptions import load_assumptions
 from pipeline.errors import DataTestFailed, LeasewatchError, UsageError
-from pipeline.raw.store import RawStore
+from pipeline.raw.store import RawCorruptError, RawStore
 from pipeline.runtime.lock import refresh_lock
 from pipeline.runtime.runlog import write_runs_table
 
+_READ_RETRIES = 3  # builds restarted after a read found (and quarantined) a damaged payload
 DUCKDB_MEMORY_LIMIT = "1GB"  # of a 1.5 GiB budget for a full-market build (issue 16): the rest is Python, Arrow and polars
 LAYERS = (("10_staging", "staging"), ("20_intermediate", "intermediate"), ("30_marts", "marts"))
 _REFERENCE = re.compile(r"\b(staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b")
@@ -176,7 +177,19 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
         step(f"warning: {warning}")
     step("normalising raw frames")
     # quarantining hides payloads from the manifest's records: read them again only then
-    tables = NormalizedCache(paths.normalized_dir).prepare(store, store.records() if problems else records)
+    if problems:
+        records = store.records()
+    for attempt in range(_READ_RETRIES + 1):
+        try:
+            tables = NormalizedCache(paths.normalized_dir).prepare(store, records)
+            break
+        except RawCorruptError as exc:  # damage verify's size-and-time check missed: quarantined by the read
+            if attempt == _READ_RETRIES:
+                raise
+            problems += exc.problems
+            warnings += [f"quarantined raw file {p.path}: {p.describe()}; fetch it again to restore it" for p in exc.problems]
+            step(f"warning: {exc.message}; building without it")
+            records = store.records()
 
     folder = warehouses_dir(paths)
     stamp = build_stamp()
@@ -186,7 +199,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     try:
         con = duckdb.connect(str(target), config=_duckdb_settings(folder))
         try:
-            result = _build_into(con, tables, fetch_log(store.records() if problems else records), gross_benchmark, net_benchmark, step, screen)
+            result = _build_into(con, tables, fetch_log(records), gross_benchmark, net_benchmark, step, screen)
             step("comparing with the previous warehouse")
             result.rows_changed, note = rows_changed(con, paths.warehouse, result.row_counts)
             result.status_changes, status_note = new_status_changes(con, paths.warehouse)

@@ -51,9 +51,12 @@ PACK_BYTES = 256 * 2**20  # compaction starts a new pack after this many payload
 class RawCorruptError(StorageError):
     """A stored payload no longer matches its content hash (or its file cannot be read)."""
 
-    def __init__(self, message: str, remedy: str, *, file: str, payload: str, reason: str, unreadable: bool):
+    def __init__(self, message: str, remedy: str, *, file: str, payload: str, reason: str, unreadable: bool,
+                 records: list | None = None):
         super().__init__(message, remedy)
         self.file, self.payload, self.reason, self.unreadable = file, payload, reason, unreadable
+        self.records = records or []  # the fetches whose payloads this damage makes unreadable
+        self.problems: list[Problem] = []  # their quarantine, once done
 
 
 @dataclass
@@ -257,11 +260,17 @@ class RawStore:
             elif (loc := self._index_().get(record.path)) is not None:
                 wanted.setdefault(loc.pack, {}).setdefault(loc.group, []).append(record)
             else:
-                found[record.path] = self._read_legacy(record)
-        for pack, groups in wanted.items():
-            for group, blobs in self._groups_of(pack, groups):
-                for record in groups[group]:
-                    found[record.path] = self._checked(record, blobs[self._index_().get(record.path).row], pack)
+                try:
+                    found[record.path] = self._read_legacy(record)
+                except RawCorruptError as exc:
+                    raise self._quarantined_on_read(exc) from exc.__cause__
+        try:
+            for pack, groups in wanted.items():
+                for group, blobs in self._groups_of(pack, groups):
+                    for record in groups[group]:
+                        found[record.path] = self._checked(record, blobs[self._index_().get(record.path).row], pack)
+        except RawCorruptError as exc:
+            raise self._quarantined_on_read(exc) from exc.__cause__
         tables = [found[r.path] for r in records]
         if columns is not None:
             tables = [_select(t, columns) for t in tables]
@@ -282,13 +291,35 @@ class RawStore:
                         self._groups.popitem(last=False)
                 yield group, blobs
         except Exception as exc:  # pyarrow raises several kinds for a damaged file (OSError on a bad checksum)
-            names = [r.path for rs in groups.values() for r in rs]
-            raise self._corrupt(pack, names[0], f"unreadable ({type(exc).__name__})", unreadable=True) from exc
+            hit = [r for g in missing for r in groups[g]]  # one bad page spoils only its row group; which is unknown
+            error = self._corrupt(pack, hit[0].path, f"unreadable ({type(exc).__name__})", unreadable=True)
+            error.records = hit
+            raise error from exc
 
     def _checked(self, record: RawRecord, blob: Blob, pack: str) -> "pa.Table":
         if blob.name != record.path or not packs.verified(blob, record.sha256):
-            raise self._corrupt(pack, record.path, "hash mismatch")
+            error = self._corrupt(pack, record.path, "hash mismatch")
+            error.records = [record]
+            raise error
         return packs.decode(blob.ipc, blob.meta)
+
+    def _quarantined_on_read(self, exc: RawCorruptError) -> RawCorruptError:
+        """Quarantine what a failed read found damaged (so no later read uses it and the next ingest fetches it
+        again), and the error to raise: it says so."""
+        records = exc.records
+        legacy = records and self._index_().get(records[0].path) is None
+        problems = self._quarantine(records, exc.reason, self.root / records[0].path if legacy else None)
+        self._latest = None
+        with self._groups_lock:
+            self._groups.clear()
+        others = f" with {len(records) - 1} payloads beside it" if len(records) > 1 else ""
+        error = RawCorruptError(
+            f"{exc.message}; it is quarantined now{others}",
+            "run the command again: it goes on without them, and the next ingest or refresh fetches them again",
+            file=exc.file, payload=exc.payload, reason=exc.reason, unreadable=exc.unreadable, records=records,
+        )
+        error.problems = problems
+        return error
 
     def _read_legacy(self, record: RawRecord) -> "pa.Table":
         """A payload of a store written before packs: its own Parquet file, verified by hashing it again."""
@@ -298,10 +329,14 @@ class RawStore:
         try:
             table = to_arrow(pq.read_table(path).to_pandas())
         except Exception as exc:
-            raise self._corrupt(record.path, record.path, f"unreadable ({type(exc).__name__})", unreadable=True) from exc
+            error = self._corrupt(record.path, record.path, f"unreadable ({type(exc).__name__})", unreadable=True)
+            error.records = [record]
+            raise error from exc
         ipc, sha, meta = packs.encode(table)
         if sha != record.sha256:
-            raise self._corrupt(record.path, record.path, "hash mismatch")
+            error = self._corrupt(record.path, record.path, "hash mismatch")
+            error.records = [record]
+            raise error
         return packs.decode(ipc, meta)
 
     def _corrupt(self, file: str, name: str, reason: str, *, unreadable: bool = False) -> RawCorruptError:
@@ -493,9 +528,8 @@ class RawStore:
         for record in records:
             try:
                 table = self.read_table(record)
-            except RawCorruptError as exc:
-                legacy = self.location(record.path) is None
-                report.problems += self._quarantine([record], exc.reason, self.root / record.path if legacy else None)
+            except RawCorruptError as exc:  # quarantined by the read: reported, not moved
+                report.problems += exc.problems
                 continue
             ipc, sha, meta = packs.encode(table)
             chunk.append(Blob(record.path, sha, ipc, meta, json.dumps(asdict(record), ensure_ascii=False)))
