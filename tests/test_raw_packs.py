@@ -192,3 +192,19 @@ def test_damage_the_routine_check_misses_is_caught_by_the_read_quarantined_and_t
     assert any(victim.path in w and "quarantined" in w for w in result.warnings)
     assert victim.path not in {r.path for r in RawStore(paths.raw_dir).records()}  # never used, fetched again later
     assert build(paths).quarantined == []  # and the next build is clean
+
+
+def test_a_manifest_path_leading_outside_the_raw_directory_is_never_followed(tmp_path):
+    outside = tmp_path / "outside.parquet"
+    outside.write_bytes(b"someone else's file")
+    store = RawStore(tmp_path / "raw")
+    record = store.put(source="fixture", function="stock_zh_a_hist", args={"symbol": "300001", "adjust": ""},
+                       frame=shapes.hist("300001", {"2025-01-02": 10.0}), fetched_at=datetime(2025, 1, 2),
+                       source_version="1.19.5", is_sample=False)
+    forged = {**json.loads(store.manifest_path.read_text().splitlines()[0]), "path": "../outside.parquet"}
+    with store.manifest_path.open("a") as fh:
+        fh.write(json.dumps(forged) + "\n")
+    reread = RawStore(tmp_path / "raw")
+    assert [r.path for r in reread.records()] == [record.path] and reread.damaged_lines == [2]
+    reread.compact()
+    assert outside.read_bytes() == b"someone else's file"  # neither read, moved nor deleted

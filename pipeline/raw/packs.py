@@ -178,8 +178,8 @@ class Index:
             return
         try:
             if "pack" in entry:
-                pack = _confined(entry["pack"])
-                found = {_confined(name): Location(pack, int(group), int(row)) for name, (group, row) in entry["payloads"].items()}
+                pack = confined(entry["pack"])
+                found = {confined(name): Location(pack, int(group), int(row)) for name, (group, row) in entry["payloads"].items()}
                 self.listed.add(pack)
                 self.members.setdefault(pack, []).extend(found)
                 self.locations.update(found)
@@ -187,7 +187,7 @@ class Index:
                 for name in entry["drop"]:
                     self.locations[name] = None
             elif "retire" in entry:
-                self.retired.update(_confined(p) for p in entry["retire"])
+                self.retired.update(confined(p) for p in entry["retire"])
             else:
                 raise ValueError(entry)
         except (TypeError, ValueError, KeyError, AttributeError):
@@ -226,9 +226,11 @@ class Index:
             self.retired.update(packs)
 
 
-def _confined(relative: str) -> str:
+def confined(relative: str) -> str:
     """A path from the index, refused unless it stays inside the raw directory (no absolute path, no `..`)."""
+    if not isinstance(relative, str) or not relative or "\\" in relative or "\x00" in relative:
+        raise ValueError(relative)
     path = Path(relative)
-    if not isinstance(relative, str) or path.is_absolute() or ".." in path.parts or not relative:
+    if path.is_absolute() or ".." in path.parts:
         raise ValueError(relative)
     return relative

@@ -200,8 +200,12 @@ class RawStore:
                     continue
                 try:
                     record = RawRecord(**json.loads(line))
-                except (json.JSONDecodeError, TypeError):
-                    # A line torn by an interrupted append: its payload is not listed, so that fetch is repeated.
+                    packs.confined(record.path)  # a payload name never leads outside the raw directory
+                    if not isinstance(record.args, dict) or not isinstance(record.sha256, str):
+                        raise TypeError(record)
+                except (json.JSONDecodeError, TypeError, ValueError):
+                    # A line torn by an interrupted append (or junk): its payload is not listed, so that fetch is
+                    # repeated; a path escaping the raw directory is never followed (nor moved, nor deleted).
                     self.damaged_lines.append(number)
                     continue
                 if (function is None or record.function == function) and record.path not in hidden:
