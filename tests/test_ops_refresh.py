@@ -23,6 +23,7 @@ from pipeline.extract.ingest import IngestReport
 from pipeline.runtime.runlog import RunLog
 from pipeline.raw.store import RawStore
 from pipeline.ops.refresh import Ingest, refresh, rollback
+from tests import akshare_shapes as shapes
 from tests.conftest import holder
 from tests.ops_worker import copy_built, fixture_ingest
 
@@ -241,3 +242,17 @@ def test_refresh_writes_both_reports_and_logs_them(paths):
     logged = [json.loads(line) for line in (pipeline.runtime.lock.ops_dir(paths) / pipeline.runtime.runlog.RUNS_FILE).read_text().splitlines()]
     assert logged[-1]["run_id"] == run.run_id and logged[-1]["reports"] == run.reports
     assert "2 reports" in run.message
+
+
+def test_a_refresh_merges_the_small_packs_daily_runs_leave(paths, monkeypatch):
+    monkeypatch.setattr(pipeline.ops.refresh, "AUTO_COMPACT_AT", 1)
+    store = RawStore(paths.raw_dir)
+    for day in range(1, 4):  # three earlier runs' packs of one function (one no model reads: the marts stay the sample's)
+        store.put(source="sample", function="leasewatch_test_only", args={"symbol": "990001"},
+                  frame=shapes.hist("990001", {f"2025-01-0{day}": 1.0 + day}), fetched_at=datetime(2025, 1, day),
+                  source_version="1.19.5", is_sample=True)
+    assert RawStore(paths.raw_dir).small_packs() == 2
+    run = refresh(paths, pipeline.ops.refresh.sample_ingest(firms=2, years=2), today=TUESDAY, reports=False)
+    assert run.status == "success"
+    assert RawStore(paths.raw_dir).small_packs() == 0
+    assert "compacted the raw layer" in (paths.logs_dir / "leasewatch.log").read_text(encoding="utf-8")

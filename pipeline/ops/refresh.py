@@ -21,6 +21,8 @@ from pipeline.errors import DataTestFailed, LeasewatchError, SourceBlockedError,
 from pipeline.runtime.runlog import RunLog, RunRecord, run_logging
 from pipeline.raw.store import RawStore
 
+AUTO_COMPACT_AT = 64  # small raw files (daily packs) at which a refresh merges them (see RawStore.compact)
+
 if TYPE_CHECKING:
     from pipeline.extract.ingest import IngestReport, RefreshPolicy
 
@@ -159,6 +161,10 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
         if not store.holds(problem.path):
             symbol = str(problem.args.get("symbol", problem.function))
             run.failures[symbol] = f"raw file {problem.path} was corrupt ({problem.reason}) and was not fetched again"
+    if (small := store.small_packs()) >= AUTO_COMPACT_AT:  # about a week of daily runs: merge them, under the lock
+        compacted = store.compact()
+        say(f"compacted the raw layer: {compacted.files_before:,} → {compacted.files_after:,} files ({small:,} small)")
+        run.warnings += [f"quarantined raw file {p.path} while compacting: {p.describe()}" for p in compacted.problems]
     log.append(run)
 
     say("build")

@@ -46,6 +46,7 @@ MANIFEST = "manifest.jsonl"
 FLUSH_BYTES = 256 * 2**20  # a batch's payloads are written once they reach this many bytes …
 FLUSH_SECONDS = 60.0  # … or this long after the first of them, so a kill loses at most a minute of fetches
 PACK_BYTES = 256 * 2**20  # compaction starts a new pack after this many payload bytes
+SMALL_PACK = 32 * 2**20  # packs smaller than this (on disk) are merged by compaction; larger ones are left alone
 
 
 class RawCorruptError(StorageError):
@@ -479,12 +480,11 @@ class RawStore:
         return out
 
     def compact(self, on_progress: Callable[[int, int, str], None] | None = None) -> CompactReport:
-        """Move every function's payloads into as few packs as PACK_BYTES allows: legacy one-file-per-payload
-        stores (the migration to packs) and the many small packs of daily runs alike. Each payload is verified
+        """Merge each function's small files (legacy one-file-per-payload files: the migration to packs; packs
+        under SMALL_PACK: what daily runs write) into as few packs as PACK_BYTES allows. Each payload is verified
         on the way; a damaged one is quarantined, not moved. The old files are deleted only after the new packs
         and their index lines are durable, so an interruption leaves every payload readable where it was."""
         self.flush()
-        index = self._index_()
         before = self.files()
         report = CompactReport(files_before=len(before), bytes_before=sum(before.values()))
         distinct = list({r.path: r for r in self.records()}.values())
@@ -494,11 +494,12 @@ class RawStore:
         done = 0
         try:
             for function, records in by_function.items():
-                held = {(index.get(r.path).pack if index.get(r.path) else r.path) for r in records}
-                if len(held) == 1 and index.get(records[0].path) is not None:
+                small = self._small_files(records)
+                movable = [r for r in records if self._file_of(r.path) in small]
+                if len(small) < 2 and not any(self.location(r.path) is None for r in movable):
                     done += len(records)
-                    continue  # already one pack
-                for chunk in self._chunks(records, report):
+                    continue  # at most one small pack and no legacy file: nothing to merge
+                for chunk in self._chunks(movable, report):
                     self._write_pack(function, chunk)
                     report.payloads += len(chunk)
                 done += len(records)
@@ -511,6 +512,32 @@ class RawStore:
         report.files_after, report.bytes_after = len(after), sum(after.values())
         self._latest = None
         return report
+
+    def _file_of(self, name: str) -> str:
+        location = self._index_().get(name)
+        return location.pack if location else name
+
+    def _small_files(self, records: list[RawRecord]) -> set[str]:
+        """The files holding these payloads that compaction merges: legacy files and packs under SMALL_PACK bytes
+        (large packs stay as they are, so a periodic compaction costs what daily runs added, not the whole layer)."""
+        files = {self._file_of(r.path) for r in records}
+        small = set()
+        for file in files:
+            try:
+                size = (self.root / file).stat().st_size
+            except FileNotFoundError:
+                continue
+            if not file.startswith(packs.PACKS + "/") or size < SMALL_PACK:
+                small.add(file)
+        return small
+
+    def small_packs(self) -> int:
+        """How many files compaction would save: per function, its small files (legacy files and small packs)
+        beyond the first."""
+        by_function: dict[str, list[RawRecord]] = {}
+        for record in {r.path: r for r in self.records()}.values():
+            by_function.setdefault(record.function, []).append(record)
+        return sum(max(0, len(self._small_files(records)) - 1) for records in by_function.values())
 
     def _retire_moved(self, records: list[RawRecord]) -> None:
         """Delete what compaction copied into new packs, this run's or an interrupted earlier one's: packs whose
