@@ -208,3 +208,127 @@ def test_a_manifest_path_leading_outside_the_raw_directory_is_never_followed(tmp
     assert [r.path for r in reread.records()] == [record.path] and reread.damaged_lines == [2]
     reread.compact()
     assert outside.read_bytes() == b"someone else's file"  # neither read, moved nor deleted
+
+
+def sample_copy(fixture_paths, tmp_path):
+    from tests.ops_worker import copy_built
+
+    return copy_built(fixture_paths, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["deleted", "emptied", "one junk line"])
+def test_a_lost_or_damaged_pack_index_is_rebuilt_from_the_packs_and_nothing_is_deleted(tmp_path, fixture_paths, damage):
+    paths = sample_copy(fixture_paths, tmp_path)
+    index = paths.raw_dir / packs.INDEX
+    before = hashes(RawStore(paths.raw_dir))
+    files = sorted((paths.raw_dir / "packs").rglob("*.parquet"))
+    if damage == "deleted":
+        index.unlink()
+    elif damage == "emptied":
+        index.write_text("")
+    else:
+        lines = index.read_text().splitlines()
+        index.write_text("\n".join([lines[0].replace('"pack"', '"pak"'), *lines[1:]]) + "\n")
+
+    result = build(paths)
+
+    assert result.quarantined == [] and sorted((paths.raw_dir / "packs").rglob("*.parquet")) == files
+    assert hashes(RawStore(paths.raw_dir)) == before
+
+
+def test_an_unlisted_pack_nothing_refers_to_is_moved_aside_not_deleted(tmp_path):
+    store = RawStore(tmp_path)
+    store.put(source="fixture", function="stock_zh_a_hist", args={"symbol": "300001", "adjust": ""},
+              frame=shapes.hist("300001", {"2025-01-02": 10.0}), fetched_at=datetime(2025, 1, 2),
+              source_version="1.19.5", is_sample=False)
+    stray = tmp_path / "packs" / "stock_zh_a_hist" / "20250101T000000000000-999999-1.parquet"
+    packs.write_pack(tmp_path, stray.relative_to(tmp_path).as_posix(), [packs.Blob("x/y/z.parquet", "0" * 64, b"")])
+    RawStore(tmp_path).remove_orphans()
+    assert not stray.exists() and list((tmp_path / "quarantine" / "orphans").rglob(stray.name))
+
+
+def test_junk_retire_lines_never_delete_the_manifest_or_a_live_pack(tmp_path, fixture_paths):
+    paths = sample_copy(fixture_paths, tmp_path)
+    live = sorted((paths.raw_dir / "packs").rglob("*.parquet"))[0].relative_to(paths.raw_dir).as_posix()
+    with (paths.raw_dir / packs.INDEX).open("a") as fh:
+        fh.write(json.dumps({"retire": [live, "manifest.jsonl"]}) + "\n")
+    before = hashes(RawStore(paths.raw_dir))
+    RawStore(paths.raw_dir).compact()
+    RawStore(paths.raw_dir).remove_orphans()
+    assert (paths.raw_dir / "manifest.jsonl").exists() and (paths.raw_dir / live).exists()
+    assert hashes(RawStore(paths.raw_dir)) == before
+
+
+def test_one_bad_page_quarantines_its_row_group_only(tmp_path, monkeypatch):
+    store = RawStore(tmp_path)
+    with store.batch():  # 40 payloads in one pack: three row groups of at most 16
+        records = [store.put(source="fixture", function="stock_zh_a_hist", args={"symbol": f"300{n:03d}", "adjust": ""},
+                             frame=shapes.hist(f"300{n:03d}", {"2025-01-02": 10.0 + n}), fetched_at=datetime(2025, 1, 2),
+                             source_version="1.19.5", is_sample=False) for n in range(40)]
+    locations = {r.path: RawStore(tmp_path).location(r.path) for r in records}
+    assert {loc.group for loc in locations.values()} == {0, 1, 2}
+    real = packs.read_groups
+
+    def bad_group_one(root, pack, wanted):
+        for group, blobs in real(root, pack, wanted):
+            if group == 1:
+                raise OSError("Could not verify page checksum")  # what pyarrow raises (errno None)
+            yield group, blobs
+
+    monkeypatch.setattr(packs, "read_groups", bad_group_one)
+    with pytest.raises(RawCorruptError) as caught:
+        RawStore(tmp_path).read_tables(records)
+    assert "with 15 payloads beside it" in caught.value.message
+    monkeypatch.setattr(packs, "read_groups", real)
+    quarantined = {e["path"] for e in RawStore(tmp_path).quarantined()}
+    assert quarantined == {name for name, loc in locations.items() if loc.group == 1}
+    assert len(RawStore(tmp_path).records()) == 40 - 16
+
+
+def test_an_operating_system_error_on_read_is_a_storage_error_and_quarantines_nothing(tmp_path, fixture_paths, monkeypatch):
+    import errno
+
+    from pipeline.errors import StorageError
+
+    paths = sample_copy(fixture_paths, tmp_path)
+
+    def too_many_open_files(*args, **kwargs):
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(packs, "read_groups", too_many_open_files)
+    store = RawStore(paths.raw_dir)
+    with pytest.raises(StorageError) as caught:
+        store.read(store.records()[5])
+    assert not isinstance(caught.value, RawCorruptError) and "Too many open files" in caught.value.message
+    assert store.quarantined() == []
+
+
+def test_an_index_row_out_of_range_is_damage_not_a_crash(tmp_path, fixture_paths):
+    paths = sample_copy(fixture_paths, tmp_path)
+    store = RawStore(paths.raw_dir)
+    record = store.records()[3]
+    location = store.location(record.path)
+    with (paths.raw_dir / packs.INDEX).open("a") as fh:
+        fh.write(json.dumps({"pack": location.pack, "payloads": {record.path: [location.group, 99]}}) + "\n")
+    with pytest.raises(RawCorruptError):
+        RawStore(paths.raw_dir).read(record)
+
+
+def test_a_read_only_raw_directory_is_a_storage_error_not_a_crash(tmp_path, fixture_paths, monkeypatch):
+    import errno
+    import os
+
+    from pipeline.errors import StorageError
+    from pipeline.raw import quarantine
+
+    paths = sample_copy(fixture_paths, tmp_path)
+    pack = sorted((paths.raw_dir / "packs").rglob("*.parquet"))[0]
+    os.utime(pack, ns=(1, 1))  # touched: verify reads it again and would note it as checked
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(quarantine, "note_checked", read_only)
+    with pytest.raises(StorageError) as caught:
+        build(paths)
+    assert caught.value.exit_code == 8 and "Read-only file system" in caught.value.message

@@ -68,3 +68,26 @@ def test_the_cache_can_be_turned_off_and_a_missing_or_unwritable_cache_only_cost
     monkeypatch.setenv("LEASEWATCH_SAMPLE_CACHE", str(blocked / "cache"))
     report = ingest_sample(RawStore(tmp_path / "a" / "raw"), firms=2, years=1)
     assert report.calls > 0 and not report.restored  # the cache could not be written: no error, nothing lost
+
+
+def test_a_damaged_cache_entry_is_dropped_and_the_sample_replayed(tmp_path, cache):
+    ingest_sample(RawStore(tmp_path / "a" / "raw"), firms=2, years=1)
+    entry = next(p for p in cache.iterdir() if p.is_dir())
+    pack = next((entry / "packs").rglob("*.parquet"))
+    pack.write_bytes(pack.read_bytes()[:1000])  # truncated in the cache
+    report = ingest_sample(RawStore(tmp_path / "b" / "raw"), firms=2, years=1)
+    assert not report.restored and report.calls > 0  # not copied: replayed, and the entry written again
+    assert ingest_sample(RawStore(tmp_path / "c" / "raw"), firms=2, years=1).restored
+
+
+def test_a_raw_layer_that_lost_its_manifest_is_never_overwritten_by_a_copy(tmp_path, cache):
+    ingest_sample(RawStore(tmp_path / "a" / "raw"), firms=2, years=1)
+    live = RawStore(tmp_path / "b" / "raw")
+    live.put(source="akshare", function="stock_zh_a_hist", args={"symbol": "300001", "adjust": ""},
+             frame=shapes.hist("300001", {"2024-12-31": 1.0}), fetched_at=datetime(2025, 1, 2),
+             source_version="1.19.5", is_sample=False)
+    packs_before = sorted(p.read_bytes() for p in (tmp_path / "b" / "raw" / "packs").rglob("*.parquet"))
+    live.manifest_path.unlink()  # damage: the only copy of these payloads is in the packs
+    assert not ingest_sample(RawStore(tmp_path / "b" / "raw"), firms=2, years=1).restored
+    assert all(p in sorted(q.read_bytes() for q in (tmp_path / "b" / "raw" / "packs").rglob("*.parquet"))
+               for p in packs_before)

@@ -42,9 +42,16 @@ def ingest(
 
     Example: leasewatch ingest
     """
-    from pipeline.raw.store import RawStore
+    from pipeline.runtime.lock import refresh_lock
 
     paths = paths_of(ctx)
+    with refresh_lock(paths, "ingest"):  # one writer of the raw layer at a time (exit 7 while another runs)
+        _ingest(ctx, paths, source, firms, years, repull, repull_every, repull_limit, accept_changes, politeness)
+
+
+def _ingest(ctx, paths, source, firms, years, repull, repull_every, repull_limit, accept_changes, politeness) -> None:
+    from pipeline.raw.store import RawStore
+
     store = RawStore(paths.raw_dir)
     if source is SourceName.sample:
         from pipeline.extract.ingest import ingest_sample

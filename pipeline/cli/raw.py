@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from pipeline.cli.root import app, command, echo_err, paths_of, progress_of
@@ -14,7 +16,10 @@ app.add_typer(raw_app, name="raw")
 
 
 @command(on=raw_app)
-def compact(ctx: typer.Context) -> None:
+def compact(
+    ctx: typer.Context,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for a running refresh, build or ingest instead of exit 7.")] = False,
+) -> None:
     """Move the raw payloads into a few large pack files per dataset, each payload verified by its content hash on
     the way: the one-time migration of a raw layer stored one file per payload (before leasewatch 0.16), and a
     periodic merge of the small packs daily runs write. Nothing is refetched and no fetch record changes.
@@ -24,7 +29,7 @@ def compact(ctx: typer.Context) -> None:
     from pipeline.ops.upkeep import compact as run_compact
 
     paths = paths_of(ctx)
-    report = run_compact(paths, on_progress=progress_of(ctx, "payloads"))
+    report = run_compact(paths, on_progress=progress_of(ctx, "payloads"), wait=wait, on_wait=echo_err)
     for problem in report.problems:
         echo_err(f"warning: quarantined damaged raw payload {problem.path}: {problem.describe()}; the next ingest fetches it again")
     if not report.payloads:

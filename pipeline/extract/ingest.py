@@ -181,7 +181,8 @@ def ingest_sample(
         if done and done.get("sample") == stamp and done.get("records") == len(stored):
             return IngestReport(already_stored=len(stored))
 
-    empty = not store.manifest_path.exists()
+    # empty = nothing at all under the raw directory: a lost manifest beside packs is damage to repair, not room for a copy
+    empty = not store.root.exists() or not any(store.root.iterdir())
     cached = sample_cache.entry(stamp, SampleSource.version)
     if empty and (restored := sample_cache.restore(cached, store)):
         return IngestReport(restored=restored, restored_from=str(cached))

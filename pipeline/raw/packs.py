@@ -178,7 +178,9 @@ class Index:
             return
         try:
             if "pack" in entry:
-                pack = confined(entry["pack"])
+                pack = pack_path(entry["pack"])
+                if not (self.root / pack).is_file():
+                    return  # a line for a pack that is not there (moved to quarantine, or junk): it locates nothing
                 found = {confined(name): Location(pack, int(group), int(row)) for name, (group, row) in entry["payloads"].items()}
                 self.listed.add(pack)
                 self.members.setdefault(pack, []).extend(found)
@@ -187,7 +189,7 @@ class Index:
                 for name in entry["drop"]:
                     self.locations[name] = None
             elif "retire" in entry:
-                self.retired.update(confined(p) for p in entry["retire"])
+                self.retired.update(pack_path(p) for p in entry["retire"])
             else:
                 raise ValueError(entry)
         except (TypeError, ValueError, KeyError, AttributeError):
@@ -224,6 +226,27 @@ class Index:
         if packs:
             append_line(self.root / INDEX, json.dumps({"retire": packs}, ensure_ascii=False))
             self.retired.update(packs)
+
+
+def pack_path(relative: str) -> str:
+    """A pack's path from the index: refused unless it has a pack's shape, packs/<function>/<name>.parquet."""
+    path = Path(confined(relative))
+    if len(path.parts) != 3 or path.parts[0] != PACKS or path.suffix != ".parquet":
+        raise ValueError(relative)
+    return relative
+
+
+def listing(root: Path, pack: str) -> dict[str, Location]:
+    """Where each payload of a pack is, read from the pack itself (its `payload` column, group by group): how a pack
+    whose index line is missing is listed again."""
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(root / pack)
+    found = {}
+    for group in range(file.num_row_groups):
+        for row, name in enumerate(file.read_row_group(group, columns=["payload"]).column(0).to_pylist()):
+            found[name] = Location(pack, group, row)
+    return found
 
 
 def confined(relative: str) -> str:

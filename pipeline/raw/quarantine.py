@@ -63,7 +63,7 @@ def quarantine(root: Path, record: "RawRecord", source: Path | None, reason: str
         append_line(folder / QUARANTINE_LOG, json.dumps(event, ensure_ascii=False))
     except OSError as exc:
         raise StorageError(
-            f"cannot quarantine the corrupt raw file {source}: {exc.strerror or exc}",
+            f"cannot quarantine the corrupt raw payload {record.path}{f' ({source})' if source else ''}: {exc.strerror or exc}",
             "fix the permissions of the data directory, then rerun",
         ) from exc
     return Problem(record.path, reason, record.function, dict(record.args))

@@ -22,6 +22,7 @@ is fetched again, so a build skips it and an incremental ingest sees the request
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -179,8 +180,8 @@ class RawStore:
 
     def _storage_error(self, exc: OSError) -> StorageError:
         return StorageError(
-            f"cannot write raw data under {self.root}: {exc.strerror or exc}",
-            "free disk space or fix the permissions of the data directory, then rerun",
+            f"cannot read or write raw data under {self.root}: {exc.strerror or exc}",
+            "free disk space, fix the permissions of the data directory (or raise the open-file limit), then rerun",
         )
 
     # --- the manifest --------------------------------------------------------------------------------------------
@@ -253,7 +254,18 @@ class RawStore:
         return self.read_tables([record], columns)[0]
 
     def read_tables(self, records: list[RawRecord], columns: list[str] | None = None) -> list["pa.Table"]:
-        """The payloads of several fetches, in order, each row group of a pack read once; each one verified."""
+        """The payloads of several fetches, in order, each row group of a pack read once; each one verified. A
+        payload that fails is read once more with the pack index read again (a compaction in another process may
+        have moved it); failing again, it is quarantined (RawCorruptError says so)."""
+        try:
+            return self._read_tables(records, columns, quarantine_damage=False)
+        except RawCorruptError:
+            self._index = None
+            with self._groups_lock:
+                self._groups.clear()
+            return self._read_tables(records, columns, quarantine_damage=True)
+
+    def _read_tables(self, records: list[RawRecord], columns: list[str] | None, *, quarantine_damage: bool) -> list["pa.Table"]:
         found: dict[str, "pa.Table"] = {}
         wanted: dict[str, dict[int, list[RawRecord]]] = {}
         for record in records:
@@ -268,14 +280,15 @@ class RawStore:
                 try:
                     found[record.path] = self._read_legacy(record)
                 except RawCorruptError as exc:
-                    raise self._quarantined_on_read(exc) from exc.__cause__
+                    raise (self._quarantined_on_read(exc) if quarantine_damage else exc) from exc.__cause__
         try:
             for pack, groups in wanted.items():
                 for group, blobs in self._groups_of(pack, groups):
                     for record in groups[group]:
-                        found[record.path] = self._checked(record, blobs[self._index_().get(record.path).row], pack)
+                        row = self._index_().get(record.path).row
+                        found[record.path] = self._checked(record, blobs[row] if row < len(blobs) else None, pack)
         except RawCorruptError as exc:
-            raise self._quarantined_on_read(exc) from exc.__cause__
+            raise (self._quarantined_on_read(exc) if quarantine_damage else exc) from exc.__cause__
         tables = [found[r.path] for r in records]
         if columns is not None:
             tables = [_select(t, columns) for t in tables]
@@ -288,21 +301,30 @@ class RawStore:
         missing = [g for g in groups if g not in cached]
         if not missing:
             return
-        try:
-            for group, blobs in packs.read_groups(self.root, pack, missing):
-                with self._groups_lock:
-                    self._groups[(pack, group)] = blobs
-                    while len(self._groups) > 8:  # a few row groups: reads in fetch order hit them in turn
-                        self._groups.popitem(last=False)
-                yield group, blobs
-        except Exception as exc:  # pyarrow raises several kinds for a damaged file (OSError on a bad checksum)
-            hit = [r for g in missing for r in groups[g]]  # one bad page spoils only its row group; which is unknown
-            error = self._corrupt(pack, hit[0].path, f"unreadable ({type(exc).__name__})", unreadable=True)
-            error.records = hit
-            raise error from exc
+        for group in missing:
+            try:
+                [(_, blobs)] = list(packs.read_groups(self.root, pack, [group]))
+            except OSError as exc:
+                if exc.errno is not None:  # the operating system's error (too many open files, EIO …): not damage
+                    raise self._storage_error(exc) from exc
+                error = self._damaged_group(pack, groups[group], exc)  # pyarrow's: a bad page checksum
+                raise error from exc
+            except Exception as exc:  # pyarrow raises ArrowInvalid and others for a garbled page or footer
+                raise self._damaged_group(pack, groups[group], exc) from exc
+            with self._groups_lock:
+                self._groups[(pack, group)] = blobs
+                while len(self._groups) > 8:  # a few row groups: reads in fetch order hit them in turn
+                    self._groups.popitem(last=False)
+            yield group, blobs
 
-    def _checked(self, record: RawRecord, blob: Blob, pack: str) -> "pa.Table":
-        if blob.name != record.path or not packs.verified(blob, record.sha256):
+    def _damaged_group(self, pack: str, records: list[RawRecord], exc: Exception) -> RawCorruptError:
+        """One row group that cannot be read: its payloads (at most ROW_GROUP) are the damage."""
+        error = self._corrupt(pack, records[0].path, f"unreadable ({type(exc).__name__})", unreadable=True)
+        error.records = list(records)
+        return error
+
+    def _checked(self, record: RawRecord, blob: Blob | None, pack: str) -> "pa.Table":
+        if blob is None or blob.name != record.path or not packs.verified(blob, record.sha256):
             error = self._corrupt(pack, record.path, "hash mismatch")
             error.records = [record]
             raise error
@@ -391,7 +413,10 @@ class RawStore:
             for record, reason in bad:
                 problems += self._quarantine([record], reason, None if in_pack else self.root / record.path)
             if not bad:
-                quarantine.note_checked(self.root, file, "pack" if in_pack else records[0].sha256)
+                try:
+                    quarantine.note_checked(self.root, file, "pack" if in_pack else records[0].sha256)
+                except OSError as exc:
+                    raise self._storage_error(exc) from exc
         if problems:
             self._latest = None
             self._groups.clear()
@@ -403,6 +428,10 @@ class RawStore:
 
         try:
             pq.read_metadata(self.root / pack)
+        except OSError as exc:
+            if exc.errno is not None:  # the operating system's error, not damage: nothing is quarantined
+                raise self._storage_error(exc) from exc
+            raise self._corrupt(pack, records[0].path, f"unreadable ({type(exc).__name__})", unreadable=True) from exc
         except Exception as exc:
             raise self._corrupt(pack, records[0].path, f"unreadable ({type(exc).__name__})", unreadable=True) from exc
         index = self._index_()
@@ -414,6 +443,8 @@ class RawStore:
             try:
                 [(_, blobs)] = list(packs.read_groups(self.root, pack, [group]))
             except Exception as exc:  # a damaged page: pyarrow raises OSError (checksum) or ArrowInvalid
+                if isinstance(exc, OSError) and exc.errno is not None:
+                    raise self._storage_error(exc) from exc
                 bad += [(r, f"unreadable ({type(exc).__name__})") for r in members]
                 continue
             for record in members:
@@ -441,24 +472,52 @@ class RawStore:
         return problems
 
     def remove_orphans(self) -> list[Path]:
-        """Delete what killed writers left: temporary files, packs written but never listed in the index (their
-        fetches were never recorded), and packs compaction retired. A live writer's files are kept."""
+        """Tidy what killed writers left: delete their temporary files; re-list a pack whose index line is missing
+        (killed before its line, or packs.jsonl damaged or deleted) from its own payload column when the manifest
+        names any payload in it; move aside (quarantine/orphans/) an unlisted pack none of whose payloads the
+        manifest knows; delete packs compaction retired once none of their payloads lives there. A live writer's
+        files are left alone. Nothing the manifest refers to is ever deleted."""
         self.flush()
+        self._index = None  # another process may have written packs since this store read the index
         removed = []
-        for tmp in self.root.rglob("*.tmp*"):
-            pid = tmp.suffix[len(".tmp"):]
-            if tmp.is_file() and pid.isdigit() and not process_alive(int(pid)):
-                tmp.unlink(missing_ok=True)
-                removed.append(tmp)
-        index = self._index_()
-        live = index.live_packs()
-        for pack in sorted((self.root / packs.PACKS).glob("*/*.parquet")):
-            relative = pack.relative_to(self.root).as_posix()
-            pid = packs.writer_pid(relative)
-            unlisted = relative not in index.listed and pid is not None and not process_alive(pid)
-            if relative not in live and (unlisted or relative in index.retired):
-                pack.unlink(missing_ok=True)
-                removed.append(pack)
+        try:
+            for tmp in self.root.rglob("*.tmp*"):
+                pid = tmp.suffix[len(".tmp"):]
+                if tmp.is_file() and pid.isdigit() and not process_alive(int(pid)):
+                    tmp.unlink(missing_ok=True)
+                    removed.append(tmp)
+            index = self._index_()
+            known = {r.path for r in self.records()}
+            for pack in sorted((self.root / packs.PACKS).glob("*/*.parquet")):
+                relative = pack.relative_to(self.root).as_posix()
+                pid = packs.writer_pid(relative)
+                # a live writer's pack may be between its rename and its index line; this process's are not (flushed)
+                if relative in index.listed or (pid is not None and pid != os.getpid() and process_alive(pid)):
+                    continue
+                try:
+                    found = packs.listing(self.root, relative)
+                except OSError as exc:
+                    if exc.errno is not None:
+                        raise
+                    found = {}  # unreadable: which payloads it holds is unknown, so it is moved aside below
+                except Exception:
+                    found = {}
+                relist = {n: loc for n, loc in found.items() if n in known and index.get(n) is None}
+                if relist:
+                    index.add(relist)
+                elif not (set(found) & known):
+                    moved = self.root / quarantine.QUARANTINE / "orphans" / relative
+                    moved.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(pack, moved)
+                    removed.append(pack)
+            live = index.live_packs()
+            for relative in sorted(index.retired - live):
+                if (self.root / relative).is_file():
+                    (self.root / relative).unlink()
+                    removed.append(self.root / relative)
+        except OSError as exc:
+            raise self._storage_error(exc) from exc
+        self._latest = None
         return removed
 
     def quarantined(self) -> list[dict]:
@@ -502,6 +561,7 @@ class RawStore:
                 for chunk in self._chunks(movable, report):
                     self._write_pack(function, chunk)
                     report.payloads += len(chunk)
+                self._retire_moved(records)  # at once: on a nearly full disk the space comes back function by function
                 done += len(records)
                 if on_progress:
                     on_progress(done, len(distinct), function)
@@ -544,7 +604,7 @@ class RawStore:
         every payload lives elsewhere now (retired in the index first), and legacy files whose payload is in a pack."""
         index = self._index_()
         index.retire(index.superseded())
-        for pack in sorted(index.retired):
+        for pack in sorted(index.retired - index.live_packs()):  # never a pack a payload still lives in
             (self.root / pack).unlink(missing_ok=True)
         for record in records:
             legacy = self.root / record.path
