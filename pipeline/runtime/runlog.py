@@ -47,7 +47,7 @@ RUNS_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("forced", "BOOLEAN", "true when --force ran it on a non-trading day"),
     ("upstream_calls", "INTEGER", "source function calls (akshare functions, or sample frames)"),
     ("http_requests", "INTEGER", "HTTP requests akshare made; NULL for the sample"),
-    ("payloads_added", "INTEGER", "new raw files stored (0 when nothing changed upstream)"),
+    ("payloads_added", "INTEGER", "new raw payloads stored (0 when nothing changed upstream)"),
     ("failures", "JSON", "failures by symbol: {code: message}"),
     ("warnings", "JSON", "warnings as a list of strings (calendar, membership, quarantined files)"),
     ("quarantined", "JSON", "corrupt raw payloads moved to quarantine in this run, with the reason"),
