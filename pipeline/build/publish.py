@@ -10,6 +10,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from pipeline.config import Paths
 from pipeline.display import sql_quote
@@ -162,9 +163,12 @@ def prune(paths: Paths, keep: int) -> list[str]:
     return notes
 
 
-def rows_changed(con, previous: Path, counts: dict[str, int]) -> tuple[dict | None, str | None]:
+def rows_changed(con, previous: Path, counts: dict[str, int],
+                 scope: Callable[[str, str], str] | None = None) -> tuple[dict | None, str | None]:
     """Per mart: rows, rows new or modified since the previous warehouse, rows gone. A previous warehouse that
-    cannot be opened (an analyst holds it open for writing) only costs the comparison, never the build."""
+    cannot be opened (an analyst holds it open for writing) only costs the comparison, never the build.
+    `scope` (an incremental build): (mart, table) → a query of the rows of that table the build recomputed; the rest
+    are the previous warehouse's own, so only those are compared."""
     import duckdb
 
     marts = sorted(t for t in counts if t.startswith("marts."))
@@ -190,10 +194,11 @@ def rows_changed(con, previous: Path, counts: dict[str, int]) -> tuple[dict | No
             # Rows are compared by a 64-bit hash of the whole row: EXCEPT ALL over hashes needs a fraction of the
             # memory of comparing the rows (the full market's daily valuation mart would not fit in 2 GiB); a
             # collision would hide one changed row in 2^64.
+            rows = scope or (lambda _mart, source: f"select * from {source}")
             changed, removed = con.execute(
                 f"""
-                with now_ as (select hash(t) as h from {table} t),
-                     before_ as (select hash(t) as h from previous_.{table} t)
+                with now_ as (select hash(t) as h from ({rows(table, table)}) t),
+                     before_ as (select hash(t) as h from ({rows(table, 'previous_.' + table)}) t)
                 select (select count(*) from (from now_ except all from before_)),
                        (select count(*) from (from before_ except all from now_))
                 """

@@ -14,12 +14,14 @@ import errno
 import math
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
 from pipeline import codes, sources
+from pipeline.build import incremental
 from pipeline.build.publish import (
     BUILDING_PREFIX,
     GENERATION,
@@ -97,6 +99,11 @@ class BuildResult:
     quarantined: list = field(default_factory=list)  # raw payloads found corrupt and moved aside (raw.Problem)
     status_changes: list | None = None  # marts.status_changes rows new since the previous warehouse (None: no previous)
     warnings: list[str] = field(default_factory=list)
+    # an incremental build's recomputed rows: (model, source table) → a query of those rows of the source
+    scope: Callable[[str, str], str] | None = None
+    incremental: bool = False  # made from a copy of the previous warehouse, recomputing what changed
+    full_reason: str = ""  # why a build was full
+    changes: str = ""  # what an incremental build found changed
 
 
 def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
@@ -139,18 +146,21 @@ def build(
     on_step: Callable[[str], None] | None = None,
     keep: int = KEEP_WAREHOUSES,
     screen: Mapping[str, float] | None = None,
+    full: bool = False,
 ) -> BuildResult:
     """Build a new warehouse from the raw layer and swap it in. Raises DataTestFailed, keeping the old one.
 
+    The build is incremental (pipeline/build/incremental.py) when the live warehouse allows it, unless `full`.
     `screen` overrides thresholds of sql/seeds/carry_screen.csv by name for this build (UsageError for a name the
     seed does not have)."""
     overrides = screen_overrides(screen)
     with refresh_lock(paths, "build"):
-        return _build(paths, gross_benchmark, net_benchmark, on_step or (lambda _msg: None), max(keep, 1), overrides)
+        return _build(paths, gross_benchmark, net_benchmark, on_step or (lambda _msg: None), max(keep, 1), overrides,
+                      full)
 
 
 def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], None], keep: int,
-           screen: Mapping[str, float]) -> BuildResult:
+           screen: Mapping[str, float], full: bool = False) -> BuildResult:
     import duckdb
 
     from pipeline.normalize.cache import NormalizedCache
@@ -195,18 +205,39 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     stamp = build_stamp()
     target = folder / f"{BUILDING_PREFIX}{stamp}-{os.getpid()}.duckdb"
     generation = folder / GENERATION.format(stamp=stamp)
+    fingerprint = incremental.fingerprint({"gross": gross_benchmark, "net": net_benchmark, **screen})
+    start = incremental.Base(None, reason="asked for (--full)") if full else incremental.base(paths.warehouse, fingerprint)
     swapped = False
+    con = None
     try:
-        con = duckdb.connect(str(target), config=_duckdb_settings(folder))
         try:
-            result = _build_into(con, tables, fetch_log(records), gross_benchmark, net_benchmark, step, screen)
+            result = None
+            if start.path is not None:
+                step(f"incremental build from {start.path.name}")
+                shutil.copyfile(start.path, target)  # copy_file_range: a reflink where the filesystem has them
+                os.chmod(target, 0o644)
+                con = duckdb.connect(str(target), config=_duckdb_settings(folder))
+                try:
+                    result = _build_incremental(con, tables, fetch_log(records), step, fingerprint, start)
+                except incremental.NotIncremental as exc:
+                    start = incremental.Base(None, reason=str(exc))
+                    con.close()
+                    con = None
+                    remove(target)
+            if result is None:
+                step(f"full build: {start.reason}")
+                con = duckdb.connect(str(target), config=_duckdb_settings(folder))
+                result = _build_into(con, tables, fetch_log(records), gross_benchmark, net_benchmark, step, screen)
+                incremental.record_state(con, tables, fingerprint, 0)
+                result.full_reason = start.reason
             step("comparing with the previous warehouse")
-            result.rows_changed, note = rows_changed(con, paths.warehouse, result.row_counts)
+            result.rows_changed, note = rows_changed(con, paths.warehouse, result.row_counts, result.scope)
             result.status_changes, status_note = new_status_changes(con, paths.warehouse)
             warnings += [n for n in (note, status_note) if n]
             write_runs_table(con, paths)
         finally:
-            con.close()
+            if con is not None:
+                con.close()
         # Read-only on disk: an analyst's client cannot open it for writing by mistake (see swap_in).
         os.chmod(target, 0o444)
         os.replace(target, generation)
@@ -282,14 +313,14 @@ def fetch_log(records: list) -> list[tuple]:
     return rows
 
 
-def _load_fetches(con, fetches: list[tuple]) -> None:
+def _load_fetches(con, fetches: list[tuple], name: str = "raw.fetches") -> None:
     import polars as pl
 
     # built by polars: pyarrow's pa.array on Python lists imports pandas (0.2 s) to look for pandas objects
     schema = {"function": pl.String, "code": pl.String, "fetched_at": pl.String, "rows": pl.Int64, "flags": pl.List(pl.String)}
     log = pl.DataFrame([list(f) for f in fetches], schema=schema, orient="row").to_arrow()
     con.register("fetch_log", log)
-    con.execute("create table raw.fetches as select function, code, fetched_at::timestamp as fetched_at, rows, flags "
+    con.execute(f"create table {name} as select function, code, fetched_at::timestamp as fetched_at, rows, flags "
                 "from fetch_log")
     con.unregister("fetch_log")
 
@@ -304,20 +335,52 @@ def _build_into(con, tables, fetches, gross_benchmark, net_benchmark, step, scre
     _load_seeds(con, gross_benchmark, net_benchmark, screen or {})
     con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
 
+    models, counts = _run_models(con, step, lambda model: con.execute(f"create table {model.qualified} as\n{model.sql}"))
+    return _test_and_record(con, step, models, counts)
+
+
+def _build_incremental(con, tables, fetches, step, fingerprint: str, start: incremental.Base) -> BuildResult:
+    """Bring a copy of the previous warehouse up to date (pipeline/build/incremental.py)."""
+    con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
+    step("merging new raw payloads")
+    plan = incremental.merge_raw(con, tables, lambda c, name: _load_fetches(c, fetches, name))
+    step(f"changes: {plan.summary()}")
+    models, counts = _run_models(con, step, lambda model: incremental.run_model(con, model, plan))
+    con.execute("drop table ops.runs")  # written again from the run log
+    result = _test_and_record(con, step, models, counts, lambda sql: incremental.test_sql(con, plan, sql),
+                              before_tests=lambda: incremental.materialise_scopes(con, plan))
+    incremental.record_state(con, tables, fingerprint, start.chain + 1, start.full_blocks)
+    result.incremental = True
+    result.changes = plan.summary()
+    result.scope = lambda table, source: incremental.scoped_rows(plan, table, source)
+    return result
+
+
+def _run_models(con, step, run: Callable) -> tuple[list[Model], dict[str, int]]:
+    """Run each model (`run(model)`) in order; a failure names the model file (the disk's refusals pass through)."""
+    import duckdb
+
     models = load_models()
     counts: dict[str, int] = {}
     for model in models:
         step(f"model {model.qualified}")
         try:
-            con.execute(f"create table {model.qualified} as\n{model.sql}")
+            run(model)
+        except (incremental.NotIncremental, duckdb.IOException):  # not the SQL: a full build, or the disk
+            raise
         except Exception as exc:
             raise LeasewatchError(f"model {model.path.relative_to(SQL_DIR)} failed: {exc}", "fix the SQL") from exc
         counts[model.qualified] = con.execute(f"select count(*) from {model.qualified}").fetchone()[0]
+    return models, counts
 
+
+def _test_and_record(con, step, models, counts, scoped=None, before_tests=None) -> BuildResult:
     step("documenting tables")
     _document(con)
     step("running data tests")
-    results = _run_data_tests(con)
+    if before_tests:
+        before_tests()
+    results = _run_data_tests(con, scoped)
     is_sample = bool(con.execute("select coalesce(bool_or(is_sample), false) from raw.income").fetchone()[0])
     _record_build(con, is_sample)
     result = BuildResult(Path(), [m.qualified for m in models], counts, len(results), 0.0, is_sample)
@@ -469,14 +532,17 @@ def data_test_names() -> list[str]:
     return [p.stem for p in sorted((SQL_DIR / "tests").glob("*.sql"))]
 
 
-def _run_data_tests(con) -> dict[str, int]:
-    """Each data test's offending row count; raises DataTestFailed with the rows when any has some."""
+def _run_data_tests(con, scoped: Callable[[str], str] | None = None) -> dict[str, int]:
+    """Each data test's offending row count; raises DataTestFailed with the rows when any has some. `scoped` turns a
+    test's SQL into one reading only the rows an incremental build recomputed."""
     failures: dict[str, list] = {}
     results: dict[str, int] = {}
     for name in data_test_names():
         sql = (SQL_DIR / "tests" / f"{name}.sql").read_text(encoding="utf-8")
+        if scoped is not None:
+            sql = scoped(sql)
         # counted first: a passing test (the usual case) needs no pandas frame, and pandas costs 0.2 s to import
-        results[name] = con.execute(f"select count(*) from (\n{sql.rstrip().rstrip(';')}\n)").fetchone()[0]
+        results[name] = con.execute(f"select count(*) from (\n{sql.rstrip().rstrip(';')}\n)").fetchall()[0][0]
         if results[name]:
             failures[name] = con.execute(sql).fetch_df()
     if failures:
@@ -494,7 +560,7 @@ def _record_build(con, is_sample: bool) -> None:
 
     con.execute(
         """
-        create table ops.build_info as
+        create or replace table ops.build_info as
         select now()::timestamp as built_at,
                ? as leasewatch_version,
                ? as is_sample,

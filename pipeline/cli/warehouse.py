@@ -23,8 +23,12 @@ def build(
     gross: Annotated[Optional[float], typer.Option("--gross", min=0, max=1, help="Gross-margin benchmark (fraction) [default: seed, 0.40].")] = None,
     net: Annotated[Optional[float], typer.Option("--net", min=-1, max=1, help="Net-margin benchmark (fraction) [default: seed, 0.20].")] = None,
     screen: Annotated[Optional[list[str]], typer.Option("--screen", metavar="NAME=VALUE", help="Override a carry-screen threshold of sql/seeds/carry_screen.csv for this build, e.g. --screen net_debt_to_ebitda_max=3 (repeatable).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Recompute every model over every firm, not only what changed since the live warehouse.")] = False,
 ) -> None:
-    """Rebuild the warehouse from the raw layer, run the data tests and swap it in atomically.
+    """Build the next warehouse from the raw layer, run the data tests and swap it in atomically.
+
+    Incremental by default: a copy of the live warehouse gets the rows of the firms whose inputs changed recomputed
+    (a full build when there is none, or it was built by other code, models or overrides). --full recomputes all.
 
     Example: leasewatch build --screen interest_coverage_min=2
     """
@@ -32,12 +36,13 @@ def build(
     from pipeline.build.run import build as run_build
 
     result = run_build(paths_of(ctx), gross_benchmark=gross, net_benchmark=net, on_step=echo_err,
-                       screen=parse_screen(screen or []))
+                       screen=parse_screen(screen or []), full=full)
     if result.is_sample:
         echo_err(display.SAMPLE_BANNER)
     marts = {k: v for k, v in result.row_counts.items() if k.startswith("marts.")}
+    how = f"incremental, {result.changes}" if result.incremental else f"full: {result.full_reason}"
     typer.echo(
-        f"Built {result.warehouse} in {result.seconds:.1f} s: {len(result.models)} models, "
+        f"Built {result.warehouse} in {result.seconds:.1f} s ({how}): {len(result.models)} models, "
         f"{result.tests_run} data tests passed"
     )
     typer.echo("  " + ", ".join(f"{k} {v:,}" for k, v in marts.items()))

@@ -66,6 +66,7 @@ class RawTables:
     segments: dict[str, list[Path]]
     per_file: dict[str, "pl.DataFrame"]
     universe: list["pl.DataFrame"] = field(default_factory=list)
+    segment_of: dict[str, dict[str, Path]] = field(default_factory=dict)  # table → payload path → its segment
     normalised: int = 0  # payloads this build read from the raw layer
     cached: int = 0  # payloads taken from the cache
 
@@ -81,10 +82,17 @@ class RawTables:
                 )
                 con.unregister("payloads_")
             else:  # the universe snapshots (never cached), or a table with no payload: its empty typed frame
-                frame = normalize._concat(table, self.universe if table == "universe" else [])
-                con.register("frame_", frame.to_arrow())
-                con.execute(f"create table raw.{table} as select * from frame_")
-                con.unregister("frame_")
+                self._create_uncached(con, f"raw.{table}", table)
+
+    def load_universe(self, con, name: str) -> None:
+        """The universe snapshots as table `name` (raw.universe's shape)."""
+        self._create_uncached(con, name, "universe")
+
+    def _create_uncached(self, con, name: str, table: str) -> None:
+        frame = normalize._concat(table, self.universe if table == "universe" else [])
+        con.register("frame_", frame.to_arrow())
+        con.execute(f"create table {name} as select * from frame_")
+        con.unregister("frame_")
 
 
 class NormalizedCache:
@@ -114,6 +122,7 @@ class NormalizedCache:
             tables.normalised += len(missing)
             tables.cached += len(versions) - len(missing)
             tables.segments[table] = [where / name for name in sorted({index[r.path] for r in versions})]
+            tables.segment_of[table] = {r.path: where / index[r.path] for r in versions}
             tables.per_file[table] = per_file_columns(table, versions, last_seen).with_columns(
                 pl.Series(PAYLOAD, [r.path for r in versions], dtype=pl.String)
             )

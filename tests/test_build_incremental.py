@@ -1,0 +1,197 @@
+"""Incremental builds produce the tables a full build does, row for row, through days of filings, snapshots,
+ex-rights days, restatements and board changes; and they fall back to a full build when they cannot be trusted."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date, datetime
+
+import duckdb
+import pytest
+
+from pipeline import sources
+from pipeline.build import incremental
+from pipeline.build.run import build, load_models
+from pipeline.config import SQL_DIR, Paths
+from pipeline.extract.ingest import ingest_live
+from pipeline.extract.plan import RefreshPolicy
+from pipeline.extract.universe import sync
+from pipeline.raw.store import RawStore
+from tests import period_fixture
+from tests.fake_akshare import World
+from tests.test_ingest_daily import h1_2025
+
+COMPARED_SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts")
+
+
+def tables_of(con) -> list[str]:
+    return [f"{s}.{t}" for s, t in con.execute(
+        "select table_schema, table_name from information_schema.tables where table_catalog = current_database() "
+        f"and table_schema in {COMPARED_SCHEMAS} order by all").fetchall()]
+
+
+def differences(left, right) -> dict[str, tuple[int, int]]:
+    """Per table: rows only in `left`, rows only in `right` (EXCEPT ALL both ways); and differing table lists."""
+    con = duckdb.connect()
+    con.execute(f"attach '{left}' as l (read_only)")
+    con.execute(f"attach '{right}' as r (read_only)")
+    con.execute("use l")
+    names = tables_of(con)
+    con.execute("use r")
+    assert tables_of(con) == names
+    out = {}
+    for name in names:
+        columns_l = con.execute(f"select * from l.{name} limit 0").description
+        columns_r = con.execute(f"select * from r.{name} limit 0").description
+        assert [c[0] for c in columns_l] == [c[0] for c in columns_r], name
+        only_l, only_r = con.execute(
+            f"select (select count(*) from (from l.{name} except all from r.{name})), "
+            f"(select count(*) from (from r.{name} except all from l.{name}))").fetchone()
+        if only_l or only_r:
+            out[name] = (only_l, only_r)
+    con.close()
+    return out
+
+
+class Days:
+    """A data directory refreshed day by day against the fake upstream, each build compared with a full build of
+    the same raw layer in a twin directory."""
+
+    def __init__(self, tmp_path, world: World):
+        self.tmp = tmp_path
+        self.world = world
+        self.paths = Paths.resolve(tmp_path / "data", tmp_path / "reports")
+        self.store = RawStore(self.paths.raw_dir)
+
+    def ingest(self, now: datetime, **policy) -> None:
+        self.world.now = now
+        ingest_live(self.world.source(), self.store, policy=RefreshPolicy(**policy))
+
+    def build_and_compare(self):
+        result = build(self.paths)
+        twin = Paths.resolve(self.tmp / "twin", self.tmp / "twin-reports")
+        shutil.rmtree(twin.data_dir, ignore_errors=True)
+        shutil.copytree(self.paths.raw_dir, twin.raw_dir)
+        full = build(twin, full=True)
+        assert differences(result.generation, full.generation) == {}
+        return result
+
+
+@pytest.fixture
+def days(tmp_path, monkeypatch) -> Days:
+    world = World(datetime(2025, 7, 28, 18, 0))
+    world.install(monkeypatch)
+    days = Days(tmp_path, world)
+    sync(world.source(), days.store, days.paths)
+    ingest_live(world.source(), days.store)
+    first = build(days.paths)
+    assert not first.incremental and first.full_reason == "no live warehouse yet"
+    return days
+
+
+def test_a_day_with_nothing_new_recomputes_nothing(days):
+    result = days.build_and_compare()
+    assert result.incremental and "0 firms gained trading days, 0 firms' price history changed, 0 firms' statements" in result.changes
+    assert all(v["changed"] == 0 and v["removed"] == 0 for v in result.rows_changed.values())
+
+
+def test_days_of_snapshots_filings_ex_rights_restatements_and_board_changes_match_a_full_build(days):
+    world = days.world
+    # a snapshot day: every firm gains a day, nothing else
+    days.ingest(datetime(2025, 7, 29, 18, 0))
+    result = days.build_and_compare()
+    assert result.incremental and "3 firms gained trading days, 0 firms' price history changed, 0 firms' statements" in result.changes
+    assert result.rows_changed["marts.valuation"]["changed"] >= 3  # each firm's new day (and yesterday's is_latest)
+    assert result.rows_changed["marts.fundamentals"]["changed"] == 0
+
+    # a filing: 300001's H1 report
+    world.filed[("300001", "20250630")] = "2025-07-30"
+    world.frames[(sources.INCOME, "SZ300001")] = h1_2025("300001", "测试算力", "2025-07-30")
+    days.ingest(datetime(2025, 7, 30, 18, 0))
+    result = days.build_and_compare()
+    assert result.incremental and result.rows_changed["marts.fundamentals"]["changed"] > 0
+
+    # an ex-rights day: 600001's history is fetched again (hfq and unadjusted), its qfq history rescales
+    world.ex_rights["600001"] = (date(2025, 7, 31), 2.0)
+    days.ingest(datetime(2025, 7, 31, 18, 0))
+    assert days.build_and_compare().incremental
+
+    # the board changes: 000003 leaves, a new firm joins (its first build: every model for it from nothing)
+    del world.members["000003"]
+    world.add_firm("300009", "测试新贵", 12.0)
+    days.ingest(datetime(2025, 8, 1, 18, 0), accept_changes=True)
+    result = days.build_and_compare()
+    assert result.incremental
+
+    # every firm re-pulled, one with a restated FY2024
+    world.frames[(sources.INCOME, "SH600001")] = period_fixture.frames(restated=True)[(sources.INCOME, "SH600001")]
+    days.ingest(datetime(2025, 8, 4, 18, 0), repull_all=True)
+    assert days.build_and_compare().incremental
+
+    # a missed day, then two snapshot days in a row
+    for day in (6, 7):
+        days.ingest(datetime(2025, 8, day, 18, 0))
+        assert days.build_and_compare().incremental
+
+
+def test_a_build_with_other_overrides_or_asked_for_is_full(days):
+    assert build(days.paths, gross_benchmark=0.3).full_reason.startswith("code, models, seeds or overrides differ")
+    assert build(days.paths, gross_benchmark=0.3).incremental  # the same overrides again: incremental
+    assert build(days.paths, full=True).full_reason == "asked for (--full)"
+
+
+def test_after_full_every_builds_in_a_row_the_next_is_full(days, monkeypatch):
+    monkeypatch.setattr(incremental, "FULL_EVERY", 3)
+    assert [build(days.paths).incremental for _ in range(4)] == [True, True, False, True]
+
+
+def test_a_live_warehouse_without_build_state_gets_a_full_build(days):
+    con = duckdb.connect(str(days.paths.warehouse))  # as one built before incremental builds
+    con.execute("drop table ops.build_state")
+    con.close()
+    assert build(days.paths).full_reason == "the live warehouse records no build state (built by an earlier version)"
+
+
+def test_an_empty_raw_table_stays_empty_and_a_firm_losing_its_prices_loses_its_valuation(days):
+    # every price payload of one firm gone from the manifest (as a quarantine leaves it): its rows go too
+    store = days.store
+    victims = [r for r in store.records(sources.PRICES) if r.args.get("symbol") == "000003"]
+    assert victims
+    store._quarantine(victims, "test: gone", None)
+    result = days.build_and_compare()
+    assert result.incremental and result.rows_changed["marts.valuation"]["removed"] > 0
+    con = duckdb.connect(str(days.paths.warehouse), read_only=True)
+    assert con.execute("select count(*) from marts.valuation where code = '000003'").fetchone()[0] == 0
+    con.close()
+
+
+def test_whole_models_columns_left_out_of_the_comparison_are_read_by_no_other_model():
+    """incremental.WHOLE leaves columns out of the comparison that finds the firms to rebuild downstream: a model
+    reading one would keep stale rows. (The column names are unusual enough to grep.)"""
+    for model in load_models():
+        for whole, ignored in incremental.WHOLE.items():
+            if model.qualified == whole or whole not in model.depends_on():
+                continue
+            body = re.sub(r"--[^\n]*", "", model.sql)
+            for column in ignored:
+                assert not re.search(rf"\b{column}\b", body), f"{model.qualified} reads {whole}.{column}"
+
+
+def test_every_model_not_rebuilt_whole_is_keyed_by_firm(days):
+    con = duckdb.connect(str(days.paths.warehouse), read_only=True)
+    for model in load_models():
+        if model.qualified not in incremental.WHOLE:
+            columns = [c[0] for c in con.execute(f"select * from {model.qualified} limit 0").description]
+            assert "code" in columns, model.qualified
+            if model.qualified in incremental.DATED:
+                assert "trade_date" in columns, model.qualified
+    con.close()
+    assert set(incremental.DATED) <= {m.qualified for m in load_models()}
+    assert (SQL_DIR / "30_marts" / "valuation.sql").exists()
+
+
+def test_a_warehouse_file_grown_past_the_limit_gets_a_full_build(days, monkeypatch):
+    assert build(days.paths).incremental
+    monkeypatch.setattr(incremental, "GROWTH_LIMIT", 0.5)
+    assert "the warehouse file grew" in build(days.paths).full_reason
