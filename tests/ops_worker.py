@@ -96,7 +96,7 @@ def main(mode: str, root: Path, marker: Path) -> None:
 
         store.append_lines = append_or_hang
     elif mode == "mid-build":
-        pipeline.build.run._run_data_tests = lambda con: _hang(marker)
+        pipeline.build.run._run_data_tests = lambda con, *scoped: _hang(marker)
     else:
         raise SystemExit(f"unknown mode {mode}")
     refresh(paths_under(root), fixture_ingest(), force=True, reports=False)

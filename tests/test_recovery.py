@@ -212,7 +212,9 @@ def test_disk_full_during_a_build_is_a_clear_error_and_the_old_warehouse_stays(t
         def io_error(*args, **kwargs):
             raise duckdb.IOException('Could not write file ".building.duckdb": No space left on device')
 
+        # whichever way the build goes: a full build, or an incremental one from a copy of the live warehouse
         monkeypatch.setattr(pipeline.build.run, "_build_into", io_error)
+        monkeypatch.setattr(pipeline.build.run, "_build_incremental", io_error)
 
     with pytest.raises(StorageError) as raised:
         build(paths)
