@@ -103,3 +103,20 @@ def test_an_append_after_a_torn_line_is_kept_and_the_damage_is_counted(tmp_path)
     reread = RawStore(tmp_path)
     assert [r.args["symbol"] for r in reread.records()] == ["300001", "300002"]  # the new fetch is not swallowed
     assert reread.damaged_lines == [2]
+
+
+def test_a_store_sees_what_another_process_appended_and_a_rewritten_manifest(tmp_path):
+    # records() parses the manifest once per change of the file (size, times, inode): never a stale answer
+    reader = RawStore(tmp_path)
+    put(RawStore(tmp_path), shapes.hist("300001", {"2024-12-31": 10.5}), datetime(2025, 1, 2))
+    assert [r.args["symbol"] for r in reader.records()] == ["300001"]
+    assert reader.records() == reader.records()
+    put(RawStore(tmp_path), shapes.hist("300002", {"2024-12-31": 7.0}), datetime(2025, 1, 3), symbol="300002", adjust="")
+    assert [r.args["symbol"] for r in reader.records()] == ["300001", "300002"]
+    lines = reader.manifest_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    replacement = reader.manifest_path.with_name("manifest.new")
+    replacement.write_text(lines[1] + "junk\n", encoding="utf-8")
+    replacement.replace(reader.manifest_path)  # as a rebuild of the manifest would: a new file in its place
+    assert [r.args["symbol"] for r in reader.records()] == ["300002"] and reader.damaged_lines == [2]
+    reader.records().clear()  # a caller's list is its own
+    assert len(reader.records()) == 1

@@ -78,6 +78,7 @@ class RawStore:
         self.root = Path(root)
         self._latest: dict[tuple[str, str], RawRecord] | None = None  # (source, key) -> newest fetch
         self._index: Index | None = None
+        self._manifest_cache: tuple | None = None  # (size, mtime, ctime, inode) of manifest.jsonl, its records, bad lines
         self._pending: list[RawRecord] = []  # fetches of the open batch, in order, not yet in the manifest
         self._pending_blobs: dict[str, Blob] = {}  # their new payloads, by name
         self._pending_bytes = 0
@@ -193,8 +194,18 @@ class RawStore:
         if not self.manifest_path.exists():
             return pending
         hidden = self._hidden()
-        out = []
-        self.damaged_lines = []
+        parsed, self.damaged_lines = self._parsed_manifest()
+        out = [r for r in parsed if (function is None or r.function == function) and r.path not in hidden]
+        return out + pending
+
+    def _parsed_manifest(self) -> tuple[list[RawRecord], list[int]]:
+        """The manifest's records and its unreadable line numbers, parsed again only when the file changed (a build
+        asks for the records several times)."""
+        stat = self.manifest_path.stat()
+        key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        if self._manifest_cache is not None and self._manifest_cache[0] == key:
+            return self._manifest_cache[1], list(self._manifest_cache[2])
+        records, damaged = [], []
         with self.manifest_path.open(encoding="utf-8", errors="replace") as fh:
             for number, line in enumerate(fh, 1):
                 line = line.strip()
@@ -208,11 +219,11 @@ class RawStore:
                 except (json.JSONDecodeError, TypeError, ValueError):
                     # A line torn by an interrupted append (or junk): its payload is not listed, so that fetch is
                     # repeated; a path escaping the raw directory is never followed (nor moved, nor deleted).
-                    self.damaged_lines.append(number)
+                    damaged.append(number)
                     continue
-                if (function is None or record.function == function) and record.path not in hidden:
-                    out.append(record)
-        return out + pending
+                records.append(record)
+        self._manifest_cache = (key, records, damaged)
+        return records, list(damaged)
 
     def latest(self, function: str, args: dict, *, source: str) -> RawRecord | None:
         """The newest fetch for this request from this source (the open batch's included), or None."""
