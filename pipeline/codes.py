@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from pipeline.errors import UsageError
 
@@ -10,7 +11,7 @@ from pipeline.errors import UsageError
 # Shenzhen-listed.
 SAMPLE_CODE_PREFIX = "99"
 
-_SUFFIXED = re.compile(r"^(?:(SH|SZ|BJ)\.?)?(\d{1,6})(?:\.(SH|SZ|BJ|SS))?$", re.IGNORECASE)
+_SUFFIXED = re.compile(r"^(?:(SH|SZ|BJ)\.?)?([0-9]{1,6})(?:\.(SH|SZ|BJ|SS))?$", re.IGNORECASE)  # ASCII digits only
 
 
 def normalize_code(raw: object) -> str:
@@ -19,8 +20,9 @@ def normalize_code(raw: object) -> str:
     Accepts `300442`, `300442.SZ`, `SZ300442`, `sz.300442`, and numbers whose leading zeros Excel dropped
     (`2230` → `002230`, `2230.0` → `002230`).
     """
-    text = str(raw).strip().upper()
-    if re.fullmatch(r"\d+\.0+", text):
+    # NFKC: full-width digits and letters (３００４４２．ＳＺ, typed with a Chinese input method) as ASCII
+    text = unicodedata.normalize("NFKC", str(raw)).strip().upper()
+    if re.fullmatch(r"[0-9]+\.0+", text):
         text = text.split(".")[0]
     match = _SUFFIXED.match(text)
     if not match:

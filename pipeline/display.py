@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import re
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,25 +51,54 @@ def table(columns: list[str], rows: list[tuple], *, right_align_numbers: bool = 
     return "\n".join(lines)
 
 
+# A text cell that a spreadsheet would run as a formula when the CSV is opened (=cmd|' /C calc'!A0, +…, -…, @…, or a
+# leading tab or carriage return) gets a leading apostrophe (OWASP's CSV injection advice); a number stays a number.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_PATTERN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"  # also in SQL, by build/export.py
+_NUMBER = re.compile(NUMBER_PATTERN)
+
+
+def spreadsheet_safe(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text) else text
+
+
+def csv_cell(value) -> str:
+    """A value as CSV text: full precision, no thousands separators; NULL/NaN/±inf empty; text made inert."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    return spreadsheet_safe(str(value))
+
+
 def to_csv(columns: list[str], rows: list[tuple]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([[cell(v) for v in row] for row in rows])
+    writer.writerow([spreadsheet_safe(c) for c in columns])
+    writer.writerows([[csv_cell(v) for v in row] for row in rows])
     return buffer.getvalue().rstrip("\n")
 
 
-def to_json(columns: list[str], rows: list[tuple]) -> str:
-    def plain(value):
-        if isinstance(value, float) and math.isnan(value):
-            return None
-        if isinstance(value, (datetime, date)):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            return float(value)
-        return value
+def json_value(value):
+    """A value JSON can hold: NaN and ±inf (which json.dumps writes as invalid NaN/-Infinity) become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return json_value(float(value))
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    return value
 
-    return json.dumps([{c: plain(v) for c, v in zip(columns, row)} for row in rows], ensure_ascii=False, indent=1)
+
+def to_json(columns: list[str], rows: list[tuple]) -> str:
+    rows_out = [{c: json_value(v) for c, v in zip(columns, row)} for row in rows]
+    return json.dumps(rows_out, ensure_ascii=False, indent=1, allow_nan=False)
 
 
 def pct(value, digits: int = 1) -> str:

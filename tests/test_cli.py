@@ -64,6 +64,45 @@ def test_query_runs_exactly_one_statement(fixture_paths):
     assert invoke(fixture_paths, "query", "explain select 1").exit_code == 0
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select * from read_text('{secret}')",
+        "select * from read_csv('{secret}')",
+        "select * from glob('{secret_dir}/*')",
+        "select * from read_text('/proc/self/environ')",
+        "select * from 'https://example.com/a.csv'",
+        "select * from read_parquet('{secret_dir}/*.parquet')",
+        "select * from read_text('{secret}') union all select 'x'",
+    ],
+)
+def test_query_reads_nothing_but_the_warehouse(fixture_paths, sql, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password,hunter2\n", encoding="utf-8")
+    result = invoke(fixture_paths, "query", sql.format(secret=secret, secret_dir=tmp_path))
+    assert_one_line_error(result, 9, "reads only the warehouse")
+    assert "hunter2" not in result.output and "secret.txt" not in result.output.replace(str(secret), "")
+
+
+@pytest.mark.parametrize("sql", ["set enable_external_access = true", "install httpfs", "load httpfs",
+                                 "select * from duckdb_settings() where name = 'x'; set lock_configuration = false"])
+def test_query_cannot_lift_its_sandbox(fixture_paths, sql):
+    result = invoke(fixture_paths, "query", sql)
+    assert result.exit_code == 9 and result.output.count("Error:") == 1, result.output
+
+
+@pytest.mark.parametrize("sql", [
+    "pivot marts.benchmark on status using count(*) group by period_end",  # the PIVOT statement
+    "select * from (pivot marts.benchmark on status using count(*) group by period_end) order by period_end",  # in a query
+    "with p as (pivot marts.benchmark on status using count(*) group by period_end) select * from p",
+])
+def test_query_runs_pivot_in_each_form(fixture_paths, sql):
+    result = invoke(fixture_paths, "query", sql, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows and "period_end" in rows[0] and "below_both" in rows[0]
+
+
 def test_malformed_sql_and_unknown_table(fixture_paths):
     assert_one_line_error(invoke(fixture_paths, "query", "selec 1"), 9, "malformed SQL")
     assert_one_line_error(invoke(fixture_paths, "query", "select * from marts.nope"), 9, "nope")
@@ -125,3 +164,20 @@ def test_failing_data_test_keeps_the_previous_warehouse(tmp_path, monkeypatch):
     result = invoke(paths, "build")
     assert result.exit_code == 5 and "always_fails" in result.output and "offending_row" in result.output
     assert paths.warehouse.read_bytes() == before
+
+
+def test_an_output_encoding_without_chinese_prints_escapes_not_a_crash(fixture_paths):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from pipeline.cli import app; app()", "--data-dir", str(fixture_paths.data_dir),
+         "query", "select code, name from marts.universe order by code"],
+        capture_output=True, env=env, timeout=120,
+    )
+    out, err = done.stdout.decode("latin-1"), done.stderr.decode("latin-1")
+    assert done.returncode == 0, err
+    assert "\\u6d4b\\u8bd5" in out and "300001" in out  # 测试 as escapes
+    assert err.count("cannot show Chinese text") == 1 and "Traceback" not in err

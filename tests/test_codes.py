@@ -19,13 +19,16 @@ from pipeline.errors import UsageError
         (2230, "002230"),  # Excel dropped the leading zeros
         ("2230.0", "002230"),
         (" 688041 ", "688041"),
+        ("３００４４２", "300442"),  # full-width, as a Chinese input method types it
+        ("３００４４２．ＳＺ", "300442"),
+        ("ｓｚ３００４４２", "300442"),
     ],
 )
 def test_normalize_code(raw, code):
     assert normalize_code(raw) == code
 
 
-@pytest.mark.parametrize("raw", ["", "abc", "30044212", "300442.HK", "SZ-300442"])
+@pytest.mark.parametrize("raw", ["", "abc", "30044212", "300442.HK", "SZ-300442", "٣٠٠٤٤٢", "३००४४२"])
 def test_bad_code_is_a_usage_error(raw):
     with pytest.raises(UsageError):
         normalize_code(raw)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import subprocess
 from pathlib import Path
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from pipeline import errors
 from pipeline.cli import app
 from pipeline.config import PROJECT_ROOT
-from pipeline.errors import INTERNAL_ERROR_EXIT
+from pipeline.errors import INTERNAL_ERROR_EXIT, UsageError
 from pipeline.ops import schedule as ops
 
 runner = CliRunner()
@@ -74,3 +77,43 @@ def test_every_exit_code_is_in_the_table_and_the_readme():
     assert raised | {0, INTERNAL_ERROR_EXIT, 130} == documented
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8").split("## Running it every day", 1)[1]
     assert {int(c) for c in re.findall(r"^\| (\d+) \|", readme, flags=re.M)} == documented
+
+
+def _as_cron_runs(command: str) -> str:
+    """What cron hands to /bin/sh: `\\%` becomes `%`, and an unescaped `%` ends the command (the rest is stdin)."""
+    out, i = [], 0
+    while i < len(command):
+        if command.startswith("\\%", i):
+            out.append("%")
+            i += 2
+        elif command[i] == "%":
+            break
+        else:
+            out.append(command[i])
+            i += 1
+    return "".join(out)
+
+
+def test_a_percent_or_dollar_in_a_path_reaches_the_command_intact(tmp_path):
+    odd = tmp_path / "50% of $HOME's data"
+    fake = tmp_path / "bin" / "leasewatch"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n', encoding="utf-8")
+    fake.chmod(0o755)
+    target = ops.ScheduleTarget(fake, odd / "data", odd / "reports")
+    entry = [l for l in ops.cron_entry(target, local_zone="UTC").splitlines() if l.startswith("30 18 ")][0]
+    command = _as_cron_runs(entry.split(" ", 5)[5])
+    subprocess.run(["/bin/sh", "-c", command], check=True)
+    assert (odd / "data" / "logs" / "cron.log").read_text(encoding="utf-8").splitlines()[:4] == [
+        "--data-dir", str(odd / "data"), "--reports-dir", str(odd / "reports")]
+    exec_start = [l for l in ops.systemd_units(target, "analyst").splitlines() if l.startswith("ExecStart=")][0]
+    unescaped = exec_start.removeprefix("ExecStart=").replace("%%", "\0").replace("$$", "$").replace("\0", "%")
+    assert "%" not in exec_start.replace("%%", "") and shlex.split(unescaped)[2] == str(odd / "data")
+
+
+def test_a_line_break_in_a_path_is_refused(tmp_path):
+    target = ops.ScheduleTarget(tmp_path / "leasewatch", tmp_path / "da\nta", tmp_path / "reports")
+    with pytest.raises(UsageError, match="line break"):
+        ops.cron_entry(target)
+    result = runner.invoke(app, ["--data-dir", str(tmp_path / "da\nta"), "schedule", "--print", "cron"])
+    assert result.exit_code == 2 and "line break" in result.output and "Traceback" not in result.output

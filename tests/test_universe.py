@@ -192,3 +192,11 @@ def test_a_board_that_does_not_answer_is_not_pinned(paths, world):
     with pytest.raises(LeasewatchError):
         sync(world.source(), store, paths, board="BK9999")
     assert BoardConfig.load(paths).code == "BK0001"
+
+
+def test_a_code_under_two_names_is_refused_and_a_repeated_row_is_not(tmp_path):
+    clash = write(tmp_path / "clash.csv", "代码,名称\n300001,测试算力\n600001,测试彩印\n300001,别的公司\n")
+    with pytest.raises(UsageError, match=r"300001 is '测试算力' on line 2 and '别的公司' on line 4"):
+        read_member_file(clash)
+    members, _ = read_member_file(write(tmp_path / "twice.csv", "代码,名称\n300001,测试算力\n300001.SZ,测试算力\n600001,\n600001,测试彩印\n"))
+    assert members == {"300001": "测试算力", "600001": "测试彩印"}

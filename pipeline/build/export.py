@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.config import Paths
-from pipeline.display import sql_quote
+from pipeline.display import NUMBER_PATTERN, sql_quote
 from pipeline.errors import StorageError, UsageError
 
 FORMATS = ("parquet", "csv")
@@ -50,7 +50,8 @@ def export_marts(paths: Paths, fmt: str, out_dir: Path) -> ExportResult:
             for name in marts:
                 target = out_dir / f"{name}.{fmt}"
                 tmp = out_dir / f".{name}.{fmt}.tmp{os.getpid()}"
-                con.execute(f"copy (select * from marts.{name}) to '{sql_quote(str(tmp))}' ({options})")
+                columns = "*" if fmt != "csv" else _inert_text_columns(con, name)
+                con.execute(f"copy (select {columns} from marts.{name}) to '{sql_quote(str(tmp))}' ({options})")
                 os.replace(tmp, target)
                 files.append(target)
                 rows[name] = con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
@@ -73,3 +74,25 @@ def export_marts(paths: Paths, fmt: str, out_dir: Path) -> ExportResult:
     return ExportResult(files, rows, is_sample, info_file)
 
 
+
+
+# Text that a spreadsheet would run as a formula (display.FORMULA_START), unless it is a plain number.
+_FORMULA = r"^[=+\-@\t\r]"
+_NUMBER = f"^{NUMBER_PATTERN}$"
+
+
+def _inert_text_columns(con, mart: str) -> str:
+    """The select list of a CSV export: such text gets a leading apostrophe, as display.spreadsheet_safe does for
+    `query --format csv`; other columns as they are."""
+    listed = con.execute(
+        "select column_name, data_type from duckdb_columns() where schema_name = 'marts' and table_name = ? "
+        "order by column_index", [mart]).fetchall()
+    out = []
+    for column, data_type in listed:
+        name = '"' + column.replace('"', '""') + '"'
+        if data_type == "VARCHAR":
+            out.append(f"case when regexp_matches({name}, '{_FORMULA}') and not regexp_matches({name}, '{_NUMBER}') "
+                       f"then '''' || {name} else {name} end as {name}")
+        else:
+            out.append(name)
+    return ", ".join(out)

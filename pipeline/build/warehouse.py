@@ -8,6 +8,7 @@ from datetime import date
 from typing import Iterator
 
 from pipeline.config import Paths
+from pipeline.display import sql_quote
 from pipeline.errors import QueryError, UsageError, WarehouseMissing
 
 
@@ -18,9 +19,21 @@ class Result:
     is_sample: bool = False
 
 
+# What an analyst's `leasewatch query` may not do, whatever the SQL: read or write files other than the warehouse
+# (read_text('/etc/shadow'), glob, COPY, ATTACH), reach a URL, install or load extensions, or undo these settings.
+SANDBOX = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,  # last: after it nothing can be set
+}
+SANDBOX_NAME = "leasewatch"
+
+
 @contextmanager
-def connect(paths: Paths) -> Iterator["object"]:
-    """A read-only DuckDB connection to the live warehouse. Never blocks a refresh: builds write a new file."""
+def connect(paths: Paths, *, sandbox: bool = False) -> Iterator["object"]:
+    """A read-only DuckDB connection to the live warehouse. Never blocks a refresh: builds write a new file.
+    `sandbox`: no access to anything but the warehouse (for SQL typed by a user)."""
     import duckdb
 
     if not paths.warehouse.exists():
@@ -28,7 +41,17 @@ def connect(paths: Paths) -> Iterator["object"]:
             f"no warehouse at {paths.warehouse}",
             "build one first: leasewatch demo (sample) or leasewatch ingest … && leasewatch build",
         )
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    if sandbox:
+        # A private in-memory instance attaches the warehouse and then locks itself down: settings given to
+        # duckdb.connect would clash with another connection to the same file in this process (DuckDB shares one
+        # instance per file), and SET on that shared instance would reach the other connections.
+        con = duckdb.connect(":memory:")
+        con.execute(f"attach '{sql_quote(str(paths.warehouse))}' as {SANDBOX_NAME} (read_only)")
+        con.execute(f"use {SANDBOX_NAME}")
+        for name, value in SANDBOX.items():
+            con.execute(f"set {name} = {str(value).lower()}")
+    else:
+        con = duckdb.connect(str(paths.warehouse), read_only=True)
     try:
         yield con
     finally:
@@ -39,7 +62,7 @@ def query(paths: Paths, sql: str) -> Result:
     """Run one analyst query read-only; a write is refused with a clear error."""
     import duckdb
 
-    with connect(paths) as con:
+    with connect(paths, sandbox=True) as con:
         try:
             _check_one_read(con, sql)
             cursor = con.execute(sql)
@@ -50,6 +73,11 @@ def query(paths: Paths, sql: str) -> Result:
                     "copy what you need with leasewatch export, or query into your own DuckDB file",
                 ) from exc
             raise QueryError(f"query failed: {_first_line(exc)}", "check the SQL") from exc
+        except duckdb.PermissionException as exc:
+            raise QueryError(
+                f"leasewatch query reads only the warehouse: {_first_line(exc).removeprefix('Permission Error: ')}",
+                "files, URLs and extensions are off for queries; to read a file, open your own DuckDB session",
+            ) from exc
         except duckdb.ParserException as exc:
             raise QueryError(f"malformed SQL: {_first_line(exc)}", "check the syntax") from exc
         except duckdb.CatalogException as exc:
@@ -64,7 +92,8 @@ def query(paths: Paths, sql: str) -> Result:
 
 
 # What `leasewatch query` runs: reads. COPY, EXPORT, ATTACH, SET, PRAGMA … could write files or change the session.
-READ_STATEMENTS = ("SELECT", "EXPLAIN")
+# DuckDB types a PIVOT (alone, in a subquery or in a CTE) as MULTI: it plans it as several statements.
+READ_STATEMENTS = ("SELECT", "EXPLAIN", "MULTI")
 
 
 def _check_one_read(con, sql: str) -> None:
@@ -80,7 +109,7 @@ def _check_one_read(con, sql: str) -> None:
     if kind not in READ_STATEMENTS:
         raise QueryError(
             f"the warehouse is read-only for queries: {kind} statements are refused",
-            "to save results use --format csv > file.csv or leasewatch export; for PIVOT write select * from (pivot …)",
+            "to save results use --format csv > file.csv or leasewatch export",
         )
 
 

@@ -87,8 +87,32 @@ def main(
         bool, typer.Option("--quiet", "-q", help="Plain progress lines every 10 % instead of a progress bar.")
     ] = False,
 ) -> None:
+    _tolerate_narrow_encodings()
     ctx.obj = Paths.resolve(data_dir, reports_dir)
     ctx.meta["quiet"] = quiet
+
+
+def _tolerate_narrow_encodings() -> None:
+    """Under an output encoding without Chinese (PYTHONIOENCODING=latin-1, an ASCII terminal) print what it cannot
+    show as \\u escapes, with one note on stderr, instead of failing on the first firm name."""
+    import sys
+
+    import codecs
+
+    narrowed = []
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        try:
+            if codecs.lookup(encoding).name == "ascii":
+                continue  # click writes UTF-8 to a stream it finds misconfigured as ASCII
+            "示例 — ".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="backslashreplace")
+                narrowed.append(stream.encoding)
+    if narrowed:
+        echo_err(f"note: the output encoding {narrowed[0]} cannot show Chinese text; it is printed as \\u escapes "
+                 "(set PYTHONIOENCODING=utf-8 or a UTF-8 locale to see it)")
 
 
 def progress_of(ctx: typer.Context, label: str):

@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict, fields
 from typing import Callable, Sequence
 
-from pipeline.display import pad, width
+from pipeline.display import csv_cell, json_value, pad, width
 from pipeline.economics.assumptions import BASES
 from pipeline.economics.pnl import Result, Solved, YearRow
 
@@ -28,7 +28,7 @@ def to_csv(result: Result) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=_ROW_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(to_rows(result))
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in to_rows(result))
     return buffer.getvalue().rstrip("\n")
 
 
@@ -57,7 +57,7 @@ def to_json(result: Result) -> str:
             "net_margin": [list(row) for row in result.grid.net_margin],
         },
     }
-    return json.dumps(payload, ensure_ascii=False, indent=2)
+    return json.dumps(json_value(payload), ensure_ascii=False, indent=2, allow_nan=False)  # ±inf, NaN: null
 
 
 def _wan(value: float) -> str:

@@ -33,7 +33,8 @@ def read_member_file(path: Path) -> tuple[dict[str, str], int]:
     header = rows[header_at]
     code_at, name_at = _find(header, _CODE_HEADERS), _find(header, _NAME_HEADERS)
     members: dict[str, str] = {}
-    bad, skipped = [], 0
+    first_line: dict[str, int] = {}
+    bad, clashes, skipped = [], [], 0
     for line, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         raw = row[code_at].strip().strip("=").strip('"').strip("'").strip() if code_at < len(row) else ""
         if not re.search(r"\d", raw) or re.search(r"[\u4e00-\u9fff]", raw):
@@ -45,8 +46,18 @@ def read_member_file(path: Path) -> tuple[dict[str, str], int]:
         except UsageError:
             bad.append(f"line {line}: {raw!r}")
             continue
-        name = row[name_at].strip() if name_at is not None and name_at < len(row) else ""
-        members.setdefault(code, name or None)
+        name = (row[name_at].strip() if name_at is not None and name_at < len(row) else "") or None
+        if code in members and name and members[code] and name != members[code]:
+            # the same code under two names: one of them is a typo or a stale row, and guessing which is not ours
+            clashes.append(f"{code} is {members[code]!r} on line {first_line[code]} and {name!r} on line {line}")
+            continue
+        if code not in members or not members[code]:
+            members[code], first_line[code] = name, line
+    if clashes:
+        raise UsageError(
+            f"{path.name} lists {len(clashes)} codes under two names ({'; '.join(clashes[:3])}{' …' if len(clashes) > 3 else ''})",
+            "keep one row per code (the same code twice with the same name is fine) and import again",
+        )
     if bad:
         raise UsageError(
             f"{path.name}: {len(bad)} rows do not hold an A-share code ({'; '.join(bad[:5])}{' …' if len(bad) > 5 else ''})",

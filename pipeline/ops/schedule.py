@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.clock import CHINA_TZ
+from pipeline.errors import UsageError
 from pipeline.runtime.runlog import LOG_FILE
 
 SCHEDULE_AT = "18:30"  # China time: the exchanges close at 15:00 and EastMoney's evening data settles by then
@@ -24,6 +25,10 @@ class ScheduleTarget:
 
     def command(self) -> str:
         args = [str(self.executable), "--data-dir", str(self.data_dir), "--reports-dir", str(self.reports_dir)]
+        for arg in args:
+            if "\n" in arg or "\r" in arg:  # a crontab line or a unit's ExecStart= cannot hold one
+                raise UsageError(f"the path {arg!r} contains a line break; a scheduler entry cannot run it",
+                                 "move the data, reports or venv directory to a path without one")
         return " ".join(shlex.quote(a) for a in args) + " refresh --source akshare"
 
 
@@ -45,6 +50,7 @@ def cron_entry(target: ScheduleTarget, local_zone: str | None = None) -> str:
     logs = target.data_dir / "logs"
     # The shell opens cron.log before leasewatch runs, so its directory must exist first.
     line = f"mkdir -p {shlex.quote(str(logs))} && {target.command()} >> {shlex.quote(str(logs / 'cron.log'))} 2>&1"
+    line = line.replace("%", "\\%")  # cron turns an unescaped % into a line break, even inside quotes
     zone, local_hour, local_minute, shift, has_dst = _in_local_zone(hour, minute, local_zone)
     days = _weekdays(shift)
     dst_note = " This zone has daylight saving time, so that line drifts by an hour part of the year." if has_dst else ""
@@ -78,7 +84,8 @@ def systemd_units(target: ScheduleTarget, user: str) -> str:
             "[Service]",
             "Type=oneshot",
             f"User={user}",
-            f"ExecStart={target.command()}",
+            # systemd expands %-specifiers and $VARIABLES in ExecStart=, even inside quotes: %% and $$ are literal
+            f"ExecStart={target.command().replace('%', '%%').replace('$', '$$')}",
             f"# Output goes to the journal (journalctl -u leasewatch-refresh); the run log is {target.data_dir / 'logs' / LOG_FILE}.",
             "# Exit codes: 0 ok, 10 partial, 3 source blocked, 5 data tests failed (old warehouse kept), 7 lock held.",
             "",

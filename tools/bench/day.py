@@ -33,8 +33,9 @@ def copy_market(source: Path, target: Path) -> None:
                 shutil.copy2(src, dst)
 
 
-def add_day(raw_dir: Path, *, firms: int, years: int, filers: int = 5) -> dict:
-    """Store the next session's snapshot for every firm and `filers` firms' restated statements."""
+def add_day(raw_dir: Path, *, firms: int, years: int, filers: int = 5, nth: int = 1, first_filer: int = 0) -> dict:
+    """Store the snapshot of the `nth` session after the sample's for every firm, and restated statements of
+    `filers` firms from the `first_filer`-th on."""
     from pipeline import sources
     from pipeline.codes import em_symbol
     from pipeline.raw.store import RawStore
@@ -44,7 +45,7 @@ def add_day(raw_dir: Path, *, firms: int, years: int, filers: int = 5) -> dict:
     import pandas as pd
 
     last = SAMPLE_VINTAGES[-1]
-    session = min(d for d in trading_days()[1] if d > last)
+    session = sorted(d for d in trading_days()[1] if d > last)[nth - 1]
     source = SampleSource(as_of=session, firms=firms, years=years)
     day = session.strftime("%Y%m%d")
     bars = [source.fetch(sources.PRICES, symbol=code, start_date=day, end_date=day, adjust="") for code in source.codes()]
@@ -56,7 +57,7 @@ def add_day(raw_dir: Path, *, firms: int, years: int, filers: int = 5) -> dict:
                   args={"trade_date": day, "adjust": "", "from": "bench"}, frame=bars, fetched_at=source.now(),
                   source_version=source.version, is_sample=True)
         stored += 1
-        for code in source.codes()[:filers]:
+        for code in source.codes()[first_filer:first_filer + filers]:
             symbol = em_symbol(code)
             for function in (*sources.STATEMENTS, sources.SEGMENTS):
                 frame = source.fetch(function, symbol=symbol)
