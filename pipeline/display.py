@@ -53,13 +53,14 @@ def table(columns: list[str], rows: list[tuple], *, right_align_numbers: bool = 
 
 # A text cell that a spreadsheet would run as a formula when the CSV is opened (=cmd|' /C calc'!A0, +…, -…, @…, or a
 # leading tab or carriage return) gets a leading apostrophe (OWASP's CSV injection advice); a number stays a number.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-NUMBER_PATTERN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"  # also in SQL, by build/export.py
-_NUMBER = re.compile(NUMBER_PATTERN)
+# The patterns are written for both Python's re and DuckDB's RE2: build/export.py applies them in SQL.
+FORMULA_PATTERN = r"^[=+\-@\t\r]"
+NUMBER_PATTERN = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+_FORMULA, _NUMBER = re.compile(FORMULA_PATTERN), re.compile(NUMBER_PATTERN)
 
 
 def spreadsheet_safe(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text) else text
+    return "'" + text if _FORMULA.match(text) and not _NUMBER.match(text) else text
 
 
 def csv_cell(value) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.config import Paths
-from pipeline.display import NUMBER_PATTERN, sql_quote
+from pipeline.display import FORMULA_PATTERN, NUMBER_PATTERN, sql_quote
 from pipeline.errors import StorageError, UsageError
 
 FORMATS = ("parquet", "csv")
@@ -76,13 +76,8 @@ def export_marts(paths: Paths, fmt: str, out_dir: Path) -> ExportResult:
 
 
 
-# Text that a spreadsheet would run as a formula (display.FORMULA_START), unless it is a plain number.
-_FORMULA = r"^[=+\-@\t\r]"
-_NUMBER = f"^{NUMBER_PATTERN}$"
-
-
 def _inert_text_columns(con, mart: str) -> str:
-    """The select list of a CSV export: such text gets a leading apostrophe, as display.spreadsheet_safe does for
+    """The select list of a CSV export: formula-like text gets a leading apostrophe, as display.spreadsheet_safe does for
     `query --format csv`; other columns as they are."""
     listed = con.execute(
         "select column_name, data_type from duckdb_columns() where schema_name = 'marts' and table_name = ? "
@@ -91,7 +86,7 @@ def _inert_text_columns(con, mart: str) -> str:
     for column, data_type in listed:
         name = '"' + column.replace('"', '""') + '"'
         if data_type == "VARCHAR":
-            out.append(f"case when regexp_matches({name}, '{_FORMULA}') and not regexp_matches({name}, '{_NUMBER}') "
+            out.append(f"case when regexp_matches({name}, '{FORMULA_PATTERN}') and not regexp_matches({name}, '{NUMBER_PATTERN}') "
                        f"then '''' || {name} else {name} end as {name}")
         else:
             out.append(name)
