@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class LeasewatchError(Exception):
     """Base class: a message for the user, plus an optional remedy line."""
@@ -85,6 +87,42 @@ class StorageError(LeasewatchError):
     """The data or reports directory cannot be written (permissions, disk full)."""
 
     exit_code = 8
+
+
+# The operating system's refusals that mean "the disk or the directory will not take the write", not a bug: they are
+# StorageErrors wherever they surface, as an OSError or inside a DuckDB error's text (DuckDB reports the disk in
+# IOException, in TransactionException "Failed to commit" and in others; only the strerror text is stable).
+STORAGE_ERRNOS = {errno.ENOSPC: "No space left on device", errno.EDQUOT: "Disk quota exceeded",
+                  errno.EROFS: "Read-only file system", errno.EIO: "Input/output error", errno.EFBIG: "File too large",
+                  errno.EACCES: "Permission denied", errno.EPERM: "Operation not permitted"}
+FREE_SPACE_HINT = "free disk space (df -h shows it) or fix the permissions, then rerun; nothing stored before was changed"
+
+
+def storage_reason(exc: BaseException | None) -> str | None:
+    """What the disk refused, when `exc` (or an exception it was raised from) is a storage failure; else None.
+    DuckDB's exceptions carry no errno, so their message is read for the operating system's strerror text."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, StorageError):
+            return exc.message
+        if isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
+            where = f" ({exc.filename})" if exc.filename else ""
+            return f"{exc.strerror or STORAGE_ERRNOS[exc.errno]}{where}"
+        if not isinstance(exc, OSError) and type(exc).__module__.startswith(("duckdb", "_duckdb")):
+            text = str(exc)
+            if any(words in text for words in STORAGE_ERRNOS.values()):
+                return text.strip().splitlines()[0]
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def as_storage_error(exc: BaseException, where: str) -> StorageError | None:
+    """`exc` as the StorageError it is ("cannot write <where>: <reason>"), or None when it is not one."""
+    if isinstance(exc, StorageError):
+        return exc
+    reason = storage_reason(exc)
+    return StorageError(f"cannot write {where}: {reason}", FREE_SPACE_HINT) if reason else None
 
 
 class QueryError(LeasewatchError):

@@ -14,7 +14,7 @@ from typing import Callable
 
 from pipeline.config import Paths
 from pipeline.display import sql_quote
-from pipeline.errors import StorageError, WarehouseMissing
+from pipeline.errors import StorageError, WarehouseMissing, storage_reason
 from pipeline.runtime.lock import refresh_lock
 
 KEEP_WAREHOUSES = 3  # builds kept in data/warehouses for rollback, the live one included
@@ -24,10 +24,10 @@ BUILDING_PREFIX = ".building-"
 
 
 def storage_error(paths: Paths, exc: Exception) -> StorageError:
-    reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]
+    reason = storage_reason(exc) or getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]
     return StorageError(
         f"cannot write the warehouse in {paths.warehouses_dir}: {reason}",
-        "free disk space or fix permissions; the previous warehouse is untouched",
+        "free disk space (df -h) or fix permissions; the previous warehouse is untouched",
     )
 
 

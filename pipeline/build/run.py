@@ -10,7 +10,6 @@ can put the previous one back the same way. Builds, refreshes and rollbacks hold
 from __future__ import annotations
 
 import csv
-import errno
 import math
 import os
 import re
@@ -40,7 +39,7 @@ from pipeline.config import SEEDS_DIR, SQL_DIR, Paths
 from pipeline.display import sql_quote
 from pipeline.economics import solver, tables
 from pipeline.economics.assumptions import load_assumptions
-from pipeline.errors import DataTestFailed, LeasewatchError, UsageError
+from pipeline.errors import DataTestFailed, LeasewatchError, UsageError, storage_reason
 from pipeline.raw.store import RawCorruptError, RawStore
 from pipeline.runtime.lock import refresh_lock
 from pipeline.runtime.runlog import write_runs_table
@@ -49,8 +48,6 @@ _READ_RETRIES = 3  # builds restarted after a read found (and quarantined) a dam
 DUCKDB_MEMORY_LIMIT = "1GB"  # of a 1.5 GiB budget for a full-market build (issue 16): the rest is Python, Arrow and polars
 LAYERS = (("10_staging", "staging"), ("20_intermediate", "intermediate"), ("30_marts", "marts"))
 _REFERENCE = re.compile(r"\b(staging|intermediate|marts)\.([a-z_][a-z0-9_]*)\b")
-# Errors that mean "the disk or the directory refuses the write", not a bug.
-_STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 BUILD_INFO_DOCS = {
     "": "One row describing this warehouse: when it was built, by which version, from which data.",
     "built_at": "when this warehouse was built (machine local time)",
@@ -245,12 +242,10 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
         adopt_live(paths)
         warnings += swap_in(paths, generation)
         swapped = True
-    except (duckdb.IOException, PermissionError) as exc:
+    except Exception as exc:  # the disk's refusals, as an OSError or inside any DuckDB error: exit 8, never "fix the SQL"
+        if isinstance(exc, LeasewatchError) or not storage_reason(exc):
+            raise
         raise storage_error(paths, exc) from exc
-    except OSError as exc:
-        if exc.errno in _STORAGE_ERRNOS:
-            raise storage_error(paths, exc) from exc
-        raise
     finally:
         if not swapped:
             remove(target)
@@ -358,17 +353,17 @@ def _build_incremental(con, tables, fetches, step, fingerprint: str, start: incr
 
 def _run_models(con, step, run: Callable) -> tuple[list[Model], dict[str, int]]:
     """Run each model (`run(model)`) in order; a failure names the model file (the disk's refusals pass through)."""
-    import duckdb
-
     models = load_models()
     counts: dict[str, int] = {}
     for model in models:
         step(f"model {model.qualified}")
         try:
             run(model)
-        except (incremental.NotIncremental, duckdb.IOException):  # not the SQL: a full build, or the disk
+        except incremental.NotIncremental:  # not the SQL: a full build instead
             raise
         except Exception as exc:
+            if storage_reason(exc):  # not the SQL either: the disk (classified by build())
+                raise
             raise LeasewatchError(f"model {model.path.relative_to(SQL_DIR)} failed: {exc}", "fix the SQL") from exc
         counts[model.qualified] = con.execute(f"select count(*) from {model.qualified}").fetchone()[0]
     return models, counts

@@ -10,7 +10,7 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from pipeline.config import Paths
-from pipeline.errors import INTERNAL_ERROR_EXIT, INTERRUPTED_EXIT, LeasewatchError
+from pipeline.errors import INTERNAL_ERROR_EXIT, INTERRUPTED_EXIT, LeasewatchError, as_storage_error
 
 app = typer.Typer(
     name="leasewatch",
@@ -65,6 +65,11 @@ def handle_errors(fn: Callable) -> Callable:
         except Exception as exc:  # a bug, not bad input: one line, with a way to see the traceback
             if os.environ.get("LEASEWATCH_DEBUG"):
                 raise
+            storage = as_storage_error(exc, "the data or reports directory")  # the disk, wherever it refused
+            if storage is not None:
+                echo_err(f"Error: {storage.message}")
+                echo_err(f"Hint: {storage.remedy}")
+                raise typer.Exit(storage.exit_code)
             echo_err(f"Error: internal error {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
             echo_err("Hint: rerun with LEASEWATCH_DEBUG=1 for the traceback, and report it")
             raise typer.Exit(INTERNAL_ERROR_EXIT)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline import periods
 from pipeline.config import Paths
-from pipeline.errors import StorageError, UsageError
+from pipeline.errors import StorageError, UsageError, storage_reason
 
 FORMATS = {"excel": (".xlsx",), "html": (".html",), "all": (".xlsx", ".html")}
 
@@ -47,10 +47,52 @@ def write_reports(
         from pipeline.clock import china_now
 
         today = china_now().date()  # the date ops.runs and the schedule use, whatever the machine's time zone
-    folder = _folder(out_dir or paths.reports_dir, today)
+    base = Path(out_dir or paths.reports_dir)
+    remove_stale_temps(base)
+    folder = _folder(base, today)
     stem = f"leasewatch_{data.label}"
-    first = _free_number(folder, stem, FORMATS[fmt])  # both files of one run share a number
-    return [_write_one(data, folder, stem, suffix, first) for suffix in FORMATS[fmt]]
+    # Both files are rendered before either is given its name: a failure leaves no workbook without its page.
+    rendered = []
+    try:
+        for suffix in FORMATS[fmt]:
+            rendered.append(_render(data, folder, stem, suffix))
+        first = _free_number(folder, stem, FORMATS[fmt])  # both files of one run share a number
+        try:
+            return [_claim(tmp, folder, stem, suffix, first) for tmp, suffix in zip(rendered, FORMATS[fmt])]
+        except OSError as exc:
+            raise _cannot_write(folder, exc) from exc
+    finally:
+        for tmp in rendered:
+            tmp.unlink(missing_ok=True)
+
+
+TEMP_GLOB = ".leasewatch_*.*.*"  # a report being written: .<stem>.<pid><suffix>, in a day's folder
+
+
+def remove_stale_temps(base: Path) -> list[Path]:
+    """Delete the half-written reports of killed runs (their process is gone) in every day's folder under `base`."""
+    removed = []
+    for tmp in base.glob(f"*/{TEMP_GLOB}") if base.is_dir() else ():
+        pid = tmp.name.rsplit(".", 2)[-2] if tmp.name.count(".") >= 3 else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            try:
+                tmp.unlink()
+                removed.append(tmp)
+            except OSError:
+                pass  # someone else's folder: theirs to clean
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by another user
+        return True
+    return True
 
 
 def _name(stem: str, suffix: str, n: int) -> str:
@@ -76,8 +118,8 @@ def _folder(base: Path, day: date) -> Path:
     return folder
 
 
-def _write_one(data, folder: Path, stem: str, suffix: str, first: int) -> Path:
-    """Render into a temporary file, then give it the first free name from `first` on: never overwrite a report."""
+def _render(data, folder: Path, stem: str, suffix: str) -> Path:
+    """Render into a temporary file (named by our pid, so a killed run's is recognised and removed later)."""
     tmp = folder / f".{stem}.{os.getpid()}{suffix}"
     try:
         if suffix == ".xlsx":
@@ -88,14 +130,39 @@ def _write_one(data, folder: Path, stem: str, suffix: str, first: int) -> Path:
             from pipeline.reports.html import write_html
 
             write_html(data, tmp)
-        return _claim(tmp, folder, stem, suffix, first)
+        return tmp
     except OSError as exc:
-        raise StorageError(
-            f"cannot write the report in {folder}: {exc.strerror or exc}",
-            "free disk space or fix the folder's permissions, or choose another with --out",
-        ) from exc
-    finally:
         tmp.unlink(missing_ok=True)
+        _discard_quietly(exc)
+        raise _cannot_write(folder, exc) from exc
+
+
+def _cannot_write(folder: Path, exc: OSError) -> StorageError:
+    return StorageError(
+        f"cannot write the report in {folder}: {storage_reason(exc) or exc.strerror or exc}",
+        "free disk space (df -h) or fix the folder's permissions, or choose another with --out",
+    )
+
+
+def _discard_quietly(exc: BaseException) -> None:
+    """Finalise the half-written workbook's objects now, silently. Left to the garbage collector, openpyxl's open
+    zip file and row generators retry their writes on the full disk and print ~100 lines of "Exception ignored"
+    tracebacks after the one-line error."""
+    import gc
+    import sys
+    import traceback
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        seen = set()
+        while exc is not None and id(exc) not in seen:  # the whole chain: a close() failing while handling a write
+            seen.add(id(exc))
+            traceback.clear_frames(exc.__traceback__)
+            exc = exc.__cause__ or exc.__context__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _claim(tmp: Path, folder: Path, stem: str, suffix: str, n: int) -> Path:
