@@ -98,31 +98,42 @@ STORAGE_ERRNOS = {errno.ENOSPC: "No space left on device", errno.EDQUOT: "Disk q
 FREE_SPACE_HINT = "free disk space (df -h shows it) or fix the permissions, then rerun; nothing stored before was changed"
 
 
-def storage_reason(exc: BaseException | None) -> str | None:
-    """What the disk refused, when `exc` (or an exception it was raised from) is a storage failure; else None.
-    DuckDB's exceptions carry no errno, so their message is read for the operating system's strerror text."""
+def exception_chain(exc: BaseException | None):
+    """`exc`, then the exception it was raised from or while handling, and so on (each once)."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if isinstance(exc, StorageError):
-            return exc.message
-        if isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
-            where = f" ({exc.filename})" if exc.filename else ""
-            return f"{exc.strerror or STORAGE_ERRNOS[exc.errno]}{where}"
-        if not isinstance(exc, OSError) and type(exc).__module__.startswith(("duckdb", "_duckdb")):
-            text = str(exc)
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def storage_reason(exc: BaseException | None) -> str | None:
+    """What the disk refused, when `exc` (or an exception it was raised from) is a storage failure; else None.
+    DuckDB's exceptions carry no errno, so their message is read for the operating system's strerror text."""
+    for link in exception_chain(exc):
+        if isinstance(link, StorageError):
+            return link.message
+        if isinstance(link, OSError) and link.errno in STORAGE_ERRNOS:
+            where = f" ({link.filename})" if link.filename else ""
+            return f"{link.strerror or STORAGE_ERRNOS[link.errno]}{where}"
+        if not isinstance(link, OSError) and type(link).__module__.startswith(("duckdb", "_duckdb")):
+            text = str(link)
             if any(words in text for words in STORAGE_ERRNOS.values()):
                 return text.strip().splitlines()[0]
-        exc = exc.__cause__ or exc.__context__
     return None
+
+
+def storage_error(where: str, exc: BaseException, remedy: str = FREE_SPACE_HINT) -> StorageError:
+    """"cannot write <where>: <what the disk refused>" (or, for another failure, its strerror or first line)."""
+    reason = storage_reason(exc) or getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]
+    return StorageError(f"cannot write {where}: {reason}", remedy)
 
 
 def as_storage_error(exc: BaseException, where: str) -> StorageError | None:
     """`exc` as the StorageError it is ("cannot write <where>: <reason>"), or None when it is not one."""
     if isinstance(exc, StorageError):
         return exc
-    reason = storage_reason(exc)
-    return StorageError(f"cannot write {where}: {reason}", FREE_SPACE_HINT) if reason else None
+    return storage_error(where, exc) if storage_reason(exc) else None
 
 
 class QueryError(LeasewatchError):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.build.publish import table_columns
 from pipeline.config import Paths
 from pipeline.display import FORMULA_PATTERN, NUMBER_PATTERN, sql_quote
 from pipeline.errors import StorageError, UsageError
@@ -79,11 +80,8 @@ def export_marts(paths: Paths, fmt: str, out_dir: Path) -> ExportResult:
 def _inert_text_columns(con, mart: str) -> str:
     """The select list of a CSV export: formula-like text gets a leading apostrophe, as display.spreadsheet_safe does for
     `query --format csv`; other columns as they are."""
-    listed = con.execute(
-        "select column_name, data_type from duckdb_columns() where schema_name = 'marts' and table_name = ? "
-        "order by column_index", [mart]).fetchall()
     out = []
-    for column, data_type in listed:
+    for column, data_type in table_columns(con, None, f"marts.{mart}"):
         name = '"' + column.replace('"', '""') + '"'
         if data_type == "VARCHAR":
             out.append(f"case when regexp_matches({name}, '{FORMULA_PATTERN}') and not regexp_matches({name}, '{NUMBER_PATTERN}') "

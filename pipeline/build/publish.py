@@ -14,7 +14,8 @@ from typing import Callable
 
 from pipeline.config import Paths
 from pipeline.display import sql_quote
-from pipeline.errors import StorageError, WarehouseMissing, storage_reason
+from pipeline import errors
+from pipeline.errors import StorageError, WarehouseMissing
 from pipeline.runtime.lock import refresh_lock
 
 KEEP_WAREHOUSES = 3  # builds kept in data/warehouses for rollback, the live one included
@@ -24,11 +25,8 @@ BUILDING_PREFIX = ".building-"
 
 
 def storage_error(paths: Paths, exc: Exception) -> StorageError:
-    reason = storage_reason(exc) or getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]
-    return StorageError(
-        f"cannot write the warehouse in {paths.warehouses_dir}: {reason}",
-        "free disk space (df -h) or fix permissions; the previous warehouse is untouched",
-    )
+    return errors.storage_error(f"the warehouse in {paths.warehouses_dir}", exc,
+                                "free disk space (df -h) or fix permissions; the previous warehouse is untouched")
 
 
 @dataclass
@@ -182,12 +180,12 @@ def rows_changed(con, previous: Path, counts: dict[str, int],
     out = {}
     try:
         for table in marts:
-            before = _columns(con, "previous_", table)
+            before = table_columns(con, "previous_", table)
             if not before:
                 out[table] = {"rows": counts[table], "changed": counts[table], "removed": 0}
                 continue
             # A mart whose columns or their types changed (a new model version) counts as replaced entirely.
-            if before != _columns(con, None, table):
+            if before != table_columns(con, None, table):
                 removed = con.execute(f"select count(*) from previous_.{table}").fetchone()[0]
                 out[table] = {"rows": counts[table], "changed": counts[table], "removed": removed}
                 continue
@@ -227,7 +225,7 @@ def new_status_changes(con, previous: Path) -> tuple[list[dict] | None, str | No
     except duckdb.Error:
         return None, None
     try:
-        if not _columns(con, "previous_", "marts.status_changes"):
+        if not table_columns(con, "previous_", "marts.status_changes"):
             return None, None
         thresholds = "select metric, threshold from {}seeds.benchmarks order by metric"
         now, before = con.execute(thresholds.format("")).fetchall(), con.execute(thresholds.format("previous_.")).fetchall()
@@ -254,7 +252,7 @@ def _thresholds(rows: list[tuple]) -> str:
     return " / ".join(f"{metric.removesuffix('_margin')} {threshold:.0%}" for metric, threshold in rows)
 
 
-def _columns(con, database: str | None, table: str) -> list[tuple[str, str]]:
+def table_columns(con, database: str | None, table: str) -> list[tuple[str, str]]:
     """(column, type) of a table, in order, in an attached database or (None) the one being built."""
     schema, name = table.split(".", 1)
     where = "database_name = ?" if database else "database_name = current_database()"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Callable, NoReturn, Optional
 
 import typer
 
@@ -49,14 +49,7 @@ def handle_errors(fn: Callable) -> Callable:
         try:
             return fn(*a, **kw)
         except LeasewatchError as exc:
-            failures = getattr(exc, "failures", None)
-            for name, rows in (failures or {}).items():
-                echo_err(f"-- data test {name}: {len(rows)} offending rows")
-                echo_err(rows.head(20).to_string(index=False))
-            echo_err(f"Error: {exc.message}")
-            if exc.remedy:
-                echo_err(f"Hint: {exc.remedy}")
-            raise typer.Exit(exc.exit_code)
+            _fail(exc)
         except KeyboardInterrupt:
             echo_err("Interrupted: everything stored so far is kept; rerun to continue.")
             raise typer.Exit(INTERRUPTED_EXIT)
@@ -67,14 +60,23 @@ def handle_errors(fn: Callable) -> Callable:
                 raise
             storage = as_storage_error(exc, "the data or reports directory")  # the disk, wherever it refused
             if storage is not None:
-                echo_err(f"Error: {storage.message}")
-                echo_err(f"Hint: {storage.remedy}")
-                raise typer.Exit(storage.exit_code)
+                _fail(storage)
             echo_err(f"Error: internal error {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
             echo_err("Hint: rerun with LEASEWATCH_DEBUG=1 for the traceback, and report it")
             raise typer.Exit(INTERNAL_ERROR_EXIT)
 
     return wrapper
+
+
+def _fail(exc: LeasewatchError) -> NoReturn:
+    """Print the error (a failed data test's offending rows first) and exit with its code."""
+    for name, rows in (getattr(exc, "failures", None) or {}).items():
+        echo_err(f"-- data test {name}: {len(rows)} offending rows")
+        echo_err(rows.head(20).to_string(index=False))
+    echo_err(f"Error: {exc.message}")
+    if exc.remedy:
+        echo_err(f"Hint: {exc.remedy}")
+    raise typer.Exit(exc.exit_code)
 
 
 @app.callback()

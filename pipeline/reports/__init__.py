@@ -14,7 +14,8 @@ from pathlib import Path
 
 from pipeline import periods
 from pipeline.config import Paths
-from pipeline.errors import StorageError, UsageError, storage_reason
+from pipeline.errors import StorageError, UsageError, exception_chain, storage_error
+from pipeline.raw.files import process_alive
 
 FORMATS = {"excel": (".xlsx",), "html": (".html",), "all": (".xlsx", ".html")}
 
@@ -74,25 +75,13 @@ def remove_stale_temps(base: Path) -> list[Path]:
     removed = []
     for tmp in base.glob(f"*/{TEMP_GLOB}") if base.is_dir() else ():
         pid = tmp.name.rsplit(".", 2)[-2] if tmp.name.count(".") >= 3 else ""
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             try:
                 tmp.unlink()
                 removed.append(tmp)
             except OSError:
                 pass  # someone else's folder: theirs to clean
     return removed
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, owned by another user
-        return True
-    return True
 
 
 def _name(stem: str, suffix: str, n: int) -> str:
@@ -138,10 +127,8 @@ def _render(data, folder: Path, stem: str, suffix: str) -> Path:
 
 
 def _cannot_write(folder: Path, exc: OSError) -> StorageError:
-    return StorageError(
-        f"cannot write the report in {folder}: {storage_reason(exc) or exc.strerror or exc}",
-        "free disk space (df -h) or fix the folder's permissions, or choose another with --out",
-    )
+    return storage_error(f"the report in {folder}", exc,
+                         "free disk space (df -h) or fix the folder's permissions, or choose another with --out")
 
 
 def _discard_quietly(exc: BaseException) -> None:
@@ -155,11 +142,8 @@ def _discard_quietly(exc: BaseException) -> None:
     hook = sys.unraisablehook
     sys.unraisablehook = lambda _unraisable: None
     try:
-        seen = set()
-        while exc is not None and id(exc) not in seen:  # the whole chain: a close() failing while handling a write
-            seen.add(id(exc))
-            traceback.clear_frames(exc.__traceback__)
-            exc = exc.__cause__ or exc.__context__
+        for link in exception_chain(exc):  # the whole chain: a close() failing while handling a write
+            traceback.clear_frames(link.__traceback__)
         gc.collect()
     finally:
         sys.unraisablehook = hook
