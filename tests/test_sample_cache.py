@@ -10,7 +10,7 @@ import pytest
 from pipeline.extract import sample_cache
 from pipeline.extract.ingest import ingest_sample
 from pipeline.raw.files import content_hash
-from pipeline.raw.store import RawStore
+from pipeline.raw.store import RawManifestError, RawStore
 from tests import akshare_shapes as shapes
 
 
@@ -88,6 +88,7 @@ def test_a_raw_layer_that_lost_its_manifest_is_never_overwritten_by_a_copy(tmp_p
              source_version="1.19.5", is_sample=False)
     packs_before = sorted(p.read_bytes() for p in (tmp_path / "b" / "raw" / "packs").rglob("*.parquet"))
     live.manifest_path.unlink()  # damage: the only copy of these payloads is in the packs
-    assert not ingest_sample(RawStore(tmp_path / "b" / "raw"), firms=2, years=1).restored
+    with pytest.raises(RawManifestError):  # refused before anything is copied or replayed (issue 17 point 6)
+        ingest_sample(RawStore(tmp_path / "b" / "raw"), firms=2, years=1)
     assert all(p in sorted(q.read_bytes() for q in (tmp_path / "b" / "raw" / "packs").rglob("*.parquet"))
                for p in packs_before)

@@ -39,3 +39,29 @@ def compact(
         f"Moved {report.payloads:,} payloads into packs: {report.files_before:,} files ({report.bytes_before / 2**20:,.1f} MiB) "
         f"→ {report.files_after:,} files ({report.bytes_after / 2**20:,.1f} MiB) in {paths.raw_dir}"
     )
+
+
+@command(name="rebuild-manifest", on=raw_app)
+def rebuild_manifest(
+    ctx: typer.Context,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for a running refresh, build or ingest instead of exit 7.")] = False,
+) -> None:
+    """Rebuild data/raw/manifest.jsonl when it was deleted or damaged: its readable lines are kept, and every
+    stored payload it no longer names gets back the fetch record its pack keeps beside it. The old file is kept
+    as manifest.jsonl.replaced-<n>. Nothing is fetched and no payload changes.
+
+    Example: leasewatch raw rebuild-manifest
+    """
+    from pipeline.ops.upkeep import rebuild_manifest as run_rebuild
+
+    paths = paths_of(ctx)
+    report = run_rebuild(paths, wait=wait, on_wait=echo_err)
+    for problem in report.unrecoverable:
+        echo_err(f"warning: no record could be made for the stored payload {problem}; the next ingest fetches it again")
+    old = f"; the old file is kept as {report.replaced.name}" if report.replaced else ""
+    dropped = f", {report.dropped_lines:,} unreadable line(s) left out" if report.dropped_lines else ""
+    if report.recovered:
+        echo_err("note: fetches that found an unchanged payload were lines of the manifest only and are not recovered: "
+                 "membership and fetch dates may look older until the next refresh (or universe sync) fetches them again")
+    typer.echo(f"Rebuilt {report.manifest}: {report.kept + report.recovered:,} fetch records ({report.kept:,} kept, "
+               f"{report.recovered:,} recovered from the stored payloads{dropped}){old}")

@@ -66,11 +66,15 @@ def restore(folder: Path | None, store: RawStore) -> int:
         store.root.mkdir(parents=True, exist_ok=True)
         for name in done["packs"]:
             (store.root / name).parent.mkdir(parents=True, exist_ok=True)
-        # the manifest last: until it is there the copy counts as an empty raw layer (a kill leaves orphans only)
-        # copies, not hard links: a data directory's file never shares its bytes (or its damage) with the cache
+        # An empty manifest first, the full one last: until it is renamed in, the copy counts as an empty raw layer
+        # (a kill leaves listed payloads the replay stores again as fetch lines), never as a deleted manifest.
+        # Copies, not hard links: a data directory's file never shares its bytes (or its damage) with the cache.
+        (store.root / MANIFEST).touch()
         for name in [n for n in names if n != MANIFEST]:
             shutil.copy2(folder / name, store.root / name)
-        shutil.copy2(folder / MANIFEST, store.root / MANIFEST)
+        staged = store.root / f"{MANIFEST}.tmp{os.getpid()}"
+        shutil.copy2(folder / MANIFEST, staged)
+        os.replace(staged, store.root / MANIFEST)
         return int(done["records"])
     except (OSError, ValueError, KeyError, TypeError):
         return 0  # an unreadable cache is a cache miss: the sample is replayed

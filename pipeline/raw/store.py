@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from pipeline.errors import StorageError
 from pipeline.raw import packs, quarantine
-from pipeline.raw.files import append_lines, content_hash, process_alive, to_arrow
+from pipeline.raw.files import append_lines, content_hash, fsync_dir, process_alive, to_arrow
 from pipeline.raw.packs import Blob, Index, Location
 from pipeline.raw.quarantine import Problem
 from pipeline.raw.record import RawRecord, request_key
@@ -48,6 +48,15 @@ FLUSH_BYTES = 256 * 2**20  # a batch's payloads are written once they reach this
 FLUSH_SECONDS = 60.0  # … or this long after the first of them, so a kill loses at most a minute of fetches
 PACK_BYTES = 256 * 2**20  # compaction starts a new pack after this many payload bytes
 SMALL_PACK = 32 * 2**20  # packs smaller than this (on disk) are merged by compaction; larger ones are left alone
+
+
+REBUILD_REMEDY = ("run `leasewatch raw rebuild-manifest`: it keeps the readable lines, recovers every stored payload's "
+                  "record from the packs, and keeps the old file beside the new one")
+MANIFEST_TORN_LINES = 3  # unreadable manifest lines tolerated as torn by kills (beyond it, and beyond half: junk)
+
+
+class RawManifestError(StorageError):
+    """The manifest is missing while payloads are stored, or holds more junk than torn lines."""
 
 
 class RawCorruptError(StorageError):
@@ -163,9 +172,14 @@ class RawStore:
             if blob is not None:
                 by_function.setdefault(record.function, []).append(blob)
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            if not self.manifest_path.exists():
+                # The manifest exists before any payload does: a missing one next to stored payloads was deleted
+                # (records() refuses it), never merely not written yet by a first run killed before its lines.
+                self.manifest_path.touch()
+                fsync_dir(self.root)
             for function, batch in by_function.items():
                 self._write_pack(function, batch)
-            self.root.mkdir(parents=True, exist_ok=True)
             append_lines(self.manifest_path, [json.dumps(asdict(r), ensure_ascii=False) for r in records])
         except OSError as exc:
             self._latest = None  # it holds records whose write failed: read the manifest again
@@ -192,9 +206,21 @@ class RawStore:
         function's."""
         pending = [r for r in self._pending if function is None or r.function == function]
         if not self.manifest_path.exists():
+            if self.stored_payloads():
+                raise RawManifestError(
+                    f"the raw manifest {self.manifest_path} is missing, but payloads are stored in {self.root}",
+                    REBUILD_REMEDY,
+                )
             return pending
         hidden = self._hidden()
         parsed, self.damaged_lines = self._parsed_manifest()
+        if self.damaged_lines and len(self.damaged_lines) > max(MANIFEST_TORN_LINES, len(parsed)):
+            # Kills tear at most one line each; this many is junk (a file overwritten, a wrong file copied in).
+            raise RawManifestError(
+                f"the raw manifest {self.manifest_path} is not readable: {len(self.damaged_lines):,} of its "
+                f"{len(self.damaged_lines) + len(parsed):,} lines are not fetch records (line {self.damaged_lines[0]} …)",
+                REBUILD_REMEDY,
+            )
         out = [r for r in parsed if (function is None or r.function == function) and r.path not in hidden]
         return out + pending
 
@@ -253,6 +279,15 @@ class RawStore:
         if name in self._pending_blobs or self._index_().get(name) is not None:
             return True
         return (self.root / name).is_file()
+
+    def stored_payloads(self) -> bool:
+        """Whether any payload is stored: listed in the pack index, a pack file, or a file of a store written
+        before packs (`<source>/<function>/<args>/<hash>.parquet`)."""
+        if any(loc is not None for loc in self._index_().locations.values()):
+            return True
+        if any((self.root / packs.PACKS).glob("*/*.parquet")):
+            return True
+        return any(p for p in self.root.glob("*/*/*/*.parquet") if p.parts[-4] not in (packs.PACKS, quarantine.QUARANTINE))
 
     def location(self, name: str) -> Location | None:
         return self._index_().get(name)

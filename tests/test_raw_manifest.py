@@ -1,0 +1,176 @@
+"""The manifest is checked, not trusted (issue 17 point 6): junk and a deleted manifest are named errors that lose
+nothing, and `leasewatch raw rebuild-manifest` reconstructs it from the payloads their packs describe."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import datetime
+
+import pytest
+from typer.testing import CliRunner
+
+import pipeline.raw.store
+from pipeline.cli import app
+from pipeline.config import Paths
+from pipeline.raw.store import RawManifestError, RawStore
+from tests import akshare_shapes as shapes
+from tests.ops_worker import copy_built
+from tests.test_raw_packs import legacy_copy, marts
+
+runner = CliRunner()
+
+
+def cli(paths: Paths, *args: str):
+    return runner.invoke(app, ["--data-dir", str(paths.data_dir), *args])
+
+
+def payloads(store: RawStore) -> dict[str, str]:
+    """Every distinct payload the manifest names → its content hash."""
+    return {r.path: r.sha256 for r in store.records()}
+
+
+def test_a_binary_junk_manifest_is_a_named_error_and_rebuild_brings_every_payload_back(tmp_path, fixture_paths):
+    paths = copy_built(fixture_paths, tmp_path)
+    before = payloads(RawStore(paths.raw_dir))
+    marts_before = marts(paths.warehouse)
+    live = paths.warehouse.read_bytes()
+    junk = os.urandom(4096)
+    paths.raw_dir.joinpath("manifest.jsonl").write_bytes(junk)
+
+    for command in (["build"], ["ingest", "--source", "sample"]):
+        result = cli(paths, *command)
+        assert result.exit_code == 8, result.output
+        assert "raw manifest" in result.output and "is not readable" in result.output
+        assert "leasewatch raw rebuild-manifest" in result.output and "Traceback" not in result.output
+    assert paths.warehouse.read_bytes() == live  # nothing lost: the warehouse …
+    assert paths.raw_dir.joinpath("manifest.jsonl").read_bytes() == junk  # … and the file as it was
+
+    result = cli(paths, "raw", "rebuild-manifest")
+    assert result.exit_code == 0, result.output
+    assert f"{len(before):,} recovered from the stored payloads" in result.output
+    assert paths.raw_dir.joinpath("manifest.jsonl.replaced-1").read_bytes() == junk  # the old file is kept
+    assert payloads(RawStore(paths.raw_dir)) == before  # every payload, under its own hash
+    assert "fetches that found an unchanged payload" in result.output  # what cannot come back is said
+    assert cli(paths, "build", "--full").exit_code == 0
+    after = marts(paths.warehouse)
+    # Every mart is as before, except the membership dates a later fetch of an unchanged board list had moved on
+    # (its line was only in the lost manifest): the next universe sync restores them.
+    assert {n for n in after if after[n] != marts_before[n]} <= {"universe"}
+    assert len(after["universe"]) == len(marts_before["universe"])
+
+
+def test_a_deleted_manifest_is_detected_and_nothing_is_fetched_again(tmp_path, fixture_paths):
+    paths = copy_built(fixture_paths, tmp_path)
+    before = payloads(RawStore(paths.raw_dir))
+    paths.raw_dir.joinpath("manifest.jsonl").unlink()
+    packs_before = sorted(p.name for p in paths.raw_dir.rglob("*.parquet"))
+
+    for command in (["build"], ["ingest", "--source", "sample"], ["raw", "compact"]):
+        result = cli(paths, *command)
+        assert result.exit_code == 8, (command, result.output)
+        assert "is missing, but payloads are stored" in result.output and "rebuild-manifest" in result.output
+    assert not paths.raw_dir.joinpath("manifest.jsonl").exists()  # the ingest wrote nothing …
+    assert sorted(p.name for p in paths.raw_dir.rglob("*.parquet")) == packs_before  # … and moved no pack aside
+
+    assert cli(paths, "raw", "rebuild-manifest").exit_code == 0
+    assert payloads(RawStore(paths.raw_dir)) == before
+    assert not paths.raw_dir.joinpath("manifest.jsonl.replaced-1").exists()  # there was no old file to keep
+
+
+def test_rebuild_keeps_the_readable_lines_in_order_and_adds_only_what_they_lost(tmp_path, fixture_paths):
+    paths = copy_built(fixture_paths, tmp_path)
+    manifest = paths.raw_dir / "manifest.jsonl"
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    lost = lines[10:20]
+    damaged = lines[:10] + ["{torn", "\x00\x01 junk"] + lines[20:]
+    manifest.write_text("\n".join(damaged) + "\n", encoding="utf-8")
+    lost_paths = {json.loads(line)["path"] for line in lost} - {json.loads(line)["path"] for line in damaged[:10] + damaged[12:]}
+
+    result = cli(paths, "raw", "rebuild-manifest")
+
+    assert result.exit_code == 0, result.output
+    assert f"{len(lines) - 10:,} kept, {len(lost_paths):,} recovered" in result.output and "2 unreadable" in result.output
+    rebuilt = manifest.read_text(encoding="utf-8").splitlines()
+    assert rebuilt[: len(lines) - 10] == [json.dumps(json.loads(line), ensure_ascii=False) for line in lines[:10] + lines[20:]]
+    assert {json.loads(line)["path"] for line in rebuilt[len(lines) - 10:]} == lost_paths
+    again = cli(paths, "raw", "rebuild-manifest")  # a rerun keeps every line the first wrote
+    assert again.exit_code == 0 and f"{len(rebuilt):,} kept, 0 recovered" in again.output
+    assert manifest.read_text(encoding="utf-8").splitlines() == rebuilt
+
+
+def test_rebuild_recovers_a_store_written_one_file_per_payload(tmp_path, fixture_paths):
+    old = Paths.resolve(tmp_path / "old", tmp_path / "reports")
+    legacy_copy(fixture_paths, old)
+    before = payloads(RawStore(old.raw_dir))
+    keys = {(r.function, r.path): r.args for r in RawStore(old.raw_dir).records()}
+    old.raw_dir.joinpath("manifest.jsonl").unlink()
+
+    assert cli(old, "raw", "rebuild-manifest").exit_code == 0
+    store = RawStore(old.raw_dir)
+    assert payloads(store) == before  # content hashes computed again from the files
+    assert {(r.function, r.path): r.args for r in store.records()} == {k: {a: str(v) for a, v in args.items()} for k, args in keys.items()}
+    assert store.verify(full=True) == []
+
+
+def test_rebuilding_an_empty_or_missing_raw_layer_writes_an_empty_manifest(tmp_path):
+    paths = Paths.resolve(tmp_path / "data", tmp_path / "reports")
+    result = cli(paths, "raw", "rebuild-manifest")
+    assert result.exit_code == 0 and "0 fetch records" in result.output
+    assert RawStore(paths.raw_dir).records() == []
+
+
+def test_a_few_torn_lines_are_tolerated_and_a_first_run_killed_before_its_lines_is_an_empty_layer(tmp_path, monkeypatch):
+    store = RawStore(tmp_path / "raw")
+
+    def killed(path, lines):  # packs and their index are durable; the kill comes before the manifest lines
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline.raw.store, "append_lines", killed)
+    with pytest.raises(KeyboardInterrupt):
+        store.put(source="fixture", function="stock_zh_a_hist", args={"symbol": "300001", "adjust": ""},
+                  frame=shapes.hist("300001", {"2024-12-31": 10.5}), fetched_at=datetime(2025, 1, 2),
+                  source_version="1.19.5", is_sample=False)
+    monkeypatch.undo()
+    assert list((tmp_path / "raw" / "packs").rglob("*.parquet"))  # a payload is stored …
+    assert RawStore(tmp_path / "raw").records() == []  # … under an empty manifest: not "missing", nothing to refuse
+
+    store = RawStore(tmp_path / "raw")
+    for code in ("300002", "300003"):
+        store.put(source="fixture", function="stock_zh_a_hist", args={"symbol": code, "adjust": ""},
+                  frame=shapes.hist(code, {"2024-12-31": 10.5}), fetched_at=datetime(2025, 1, 2),
+                  source_version="1.19.5", is_sample=False)
+    with store.manifest_path.open("a", encoding="utf-8") as fh:
+        fh.write('{"source": "fixture", "fun\n{"torn again\n')
+    reread = RawStore(tmp_path / "raw")
+    assert len(reread.records()) == 2 and reread.damaged_lines == [3, 4]  # torn by kills: a warning, not an error
+    with store.manifest_path.open("a", encoding="utf-8") as fh:
+        fh.write("junk\n" * 3)
+    with pytest.raises(RawManifestError):
+        RawStore(tmp_path / "raw").records()
+
+
+def test_sample_cache_restore_killed_before_its_manifest_leaves_a_layer_the_replay_completes(tmp_path, monkeypatch):
+    from pipeline.extract import sample_cache
+
+    cache = tmp_path / "cache"
+    source = RawStore(tmp_path / "src")
+    source.put(source="sample", function="stock_zh_a_hist", args={"symbol": "300001", "adjust": ""},
+               frame=shapes.hist("300001", {"2024-12-31": 10.5}), fetched_at=datetime(2025, 1, 2),
+               source_version="1.19.5", is_sample=True)
+    sample_cache.save(cache, source, 1, [])
+    target = RawStore(tmp_path / "raw")
+    real_replace = os.replace
+
+    def killed(src, dst):
+        if str(dst).endswith("manifest.jsonl"):
+            raise KeyboardInterrupt
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(sample_cache.os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        sample_cache.restore(cache, target)
+    monkeypatch.undo()
+    assert RawStore(tmp_path / "raw").records() == []  # payloads copied under an empty manifest: no error
+    shutil.rmtree(cache)
