@@ -1,5 +1,6 @@
-"""Publishing builds: the kept warehouses under data/warehouses/, the atomic swap that makes one live, rollback,
-pruning, and what changed since the previous one. Callers hold the data directory's lock (build and rollback do)."""
+"""Publishing builds: the kept warehouses under data/warehouses/, the atomic swap that makes one live, the publish
+log that records it (publish_log.py), rollback, pruning, and what changed since the previous one. Callers hold the
+data directory's lock (build and rollback do)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,25 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from pipeline.build import publish_log
+from pipeline.build.publish_log import Digest
 from pipeline.config import Paths
 from pipeline.display import sql_quote
 from pipeline import errors
 from pipeline.errors import StorageError, WarehouseMissing
+from pipeline.raw.files import process_alive
 from pipeline.runtime.lock import refresh_lock
 
 KEEP_WAREHOUSES = 3  # builds kept in data/warehouses for rollback, the live one included
 GENERATION = "leasewatch-{stamp}.duckdb"
 GENERATION_GLOB = "leasewatch-*.duckdb"
 BUILDING_PREFIX = ".building-"
+SWAP_GLOB = ".swap-*.duckdb"
+ORPHANED_WAL = "{generation}.orphaned-{seq}.wal"  # a client's unsaved changes to `generation`, moved aside by a swap
+
+
+class WarehouseChanged(StorageError):
+    """A kept warehouse is not the file its build published (written through the live path, or damaged)."""
 
 
 def storage_error(paths: Paths, exc: Exception) -> StorageError:
@@ -32,43 +42,56 @@ def storage_error(paths: Paths, exc: Exception) -> StorageError:
 @dataclass
 class Rollback:
     restored: Path  # the kept warehouse that is live again
-    replaced: Path | None  # the one it replaced (still kept)
+    replaced: Path | None  # the one it replaced (still kept until the next build prunes it)
     warnings: list[str]
 
 
 def rollback(paths: Paths) -> Rollback:
-    """Put the warehouse built before the live one back in place."""
+    """Put back the warehouse that was live before the live one, as the publish log says; refuse one whose bytes
+    changed since it was published."""
     with refresh_lock(paths, "rollback"):
         if not paths.warehouse.exists():
             raise WarehouseMissing(f"no warehouse at {paths.warehouse}", "build one first: leasewatch refresh")
         try:
-            adopt_live(paths)
-            kept = generations(paths)
-            current = current_generation(paths, kept)
-            earlier = kept[: kept.index(current)] if current in kept else []
-            if not earlier:
+            notes = reconcile(paths)
+            live = publish_log.stack(publish_log.entries(paths.warehouses_dir))
+            current = live.pop()
+            while live and not (paths.warehouses_dir / live[-1].generation).is_file():
+                live.pop()  # pruned: the log names it, the disk no longer has it
+            if not live:
                 raise WarehouseMissing(
                     f"no warehouse older than the live one is kept in {paths.warehouses_dir}",
                     f"the last {KEEP_WAREHOUSES} builds are kept; rebuild instead: leasewatch build",
                 )
-            notes = swap_in(paths, earlier[-1])
+            target = live[-1]
+            path = paths.warehouses_dir / target.generation
+            if (why := publish_log.changed(path, target, full=True)) is not None:
+                raise WarehouseChanged(
+                    f"the kept warehouse {path} changed after it was published ({why}): rolling back to it would "
+                    "publish data no build made",
+                    "rebuild instead: leasewatch build --full (delete that file to roll back past it)",
+                )
+            notes += swap_in(paths, path, "rollback", Digest(target.sha256, target.bytes, target.mtime_ns))
         except OSError as exc:
             raise storage_error(paths, exc) from exc
-        return Rollback(earlier[-1], current, notes)
+        return Rollback(path, paths.warehouses_dir / current.generation, notes)
 
 
 def generations(paths: Paths) -> list[Path]:
-    """Kept warehouses, oldest first (their names carry the UTC build time)."""
-    if not paths.warehouses_dir.is_dir():
+    """Kept warehouses that went live and are still rollback targets, oldest first, the live one last: the publish
+    log's stack (see publish_log.py), files that exist only."""
+    folder = paths.warehouses_dir
+    if not folder.is_dir():
         return []
-    return sorted(paths.warehouses_dir.glob(GENERATION_GLOB))
+    names = list(dict.fromkeys(e.generation for e in publish_log.stack(publish_log.entries(folder))))
+    return [folder / name for name in names if (folder / name).is_file()]
 
 
 def current_generation(paths: Paths, kept: list[Path] | None = None) -> Path | None:
     """The kept warehouse the live file is: a hard link to it, or a byte-identical copy where links fail."""
     if not paths.warehouse.exists():
         return None
-    kept = generations(paths) if kept is None else kept
+    kept = sorted(paths.warehouses_dir.glob(GENERATION_GLOB)) if kept is None else kept
     for candidate in kept:
         if os.path.samefile(candidate, paths.warehouse):
             return candidate
@@ -101,20 +124,71 @@ def build_stamp(moment: datetime | None = None) -> str:
     return (moment or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def adopt_live(paths: Paths) -> None:
-    """A live warehouse that is not among the kept ones (built before they were kept) becomes one, dated by its
-    modification time, so it can be rolled back to."""
-    if not paths.warehouse.exists() or current_generation(paths) is not None:
-        return
-    built = datetime.fromtimestamp(paths.warehouse.stat().st_mtime, timezone.utc)
-    _link_or_copy(paths.warehouse, paths.warehouses_dir / GENERATION.format(stamp=build_stamp(built)))
+def new_generation(paths: Paths, moment: datetime | None = None) -> Path:
+    """A name for a new kept warehouse that no file has (a clock set back could repeat a stamp)."""
+    stamp = build_stamp(moment)
+    path = paths.warehouses_dir / GENERATION.format(stamp=stamp)
+    while path.exists():
+        stamp += "-"
+        path = paths.warehouses_dir / GENERATION.format(stamp=stamp)
+    return path
 
 
-def swap_in(paths: Paths, generation: Path) -> list[str]:
-    """Make `generation` the live warehouse with one atomic rename; open readers keep the file they opened.
+def reconcile(paths: Paths) -> list[str]:
+    """Bring the publish log up to what is live, before a build or a rollback reads it:
+    - a log missing while warehouses are kept (they were kept before the log existed): each is adopted, in the
+      order of the build times in their names, the only order there is, and the live one last;
+    - a live file that is no kept warehouse (built before warehouses were kept, or its kept file deleted): kept
+      and adopted, unless the log's live entry says it is not the file published (changed in place where links
+      fail: live_changed reports it);
+    - a live warehouse that is not the log's last (a build killed between its swap and its line): adopted.
+    Returns notes for the user."""
+    folder = paths.warehouses_dir
+    if not paths.warehouse.exists():
+        return []
+    notes = []
+    log = publish_log.entries(folder)
+    kept = sorted(folder.glob(GENERATION_GLOB)) if folder.is_dir() else []
+    live = current_generation(paths, kept)
+    if not log and kept:
+        earlier = [k for k in kept if k != live]
+        for old in earlier:
+            publish_log.append(folder, "adopt", old, publish_log.digest(old))
+        if earlier:
+            notes.append(f"no publish log in {folder}: {len(earlier)} kept warehouse(s) were taken in by the build "
+                         "time in their names")
+    if live is None:
+        top = publish_log.stack(log)
+        if top and publish_log.changed(paths.warehouse, top[-1]) is not None:
+            return notes  # the live file is not what the log says went live: changed (live_changed reports it)
+        folder.mkdir(parents=True, exist_ok=True)
+        built = datetime.fromtimestamp(paths.warehouse.stat().st_mtime, timezone.utc)
+        live = new_generation(paths, built)
+        _link_or_copy(paths.warehouse, live)
+    top = publish_log.stack(publish_log.entries(folder))
+    if not top or top[-1].generation != live.name:
+        publish_log.append(folder, "adopt", live, publish_log.digest(live))
+    return notes
+
+
+def live_changed(paths: Paths) -> str | None:
+    """Why the live warehouse is not the file its build published, or None (also when nothing is live or the log
+    does not name it yet). A cheap stat comparison; the bytes are hashed only when it differs."""
+    if not paths.warehouse.exists():
+        return None
+    top = publish_log.stack(publish_log.entries(paths.warehouses_dir))
+    if not top:
+        return None
+    return publish_log.changed(paths.warehouse, top[-1])
+
+
+def swap_in(paths: Paths, generation: Path, event: str, digest: Digest) -> list[str]:
+    """Make `generation` the live warehouse with one atomic rename, then record it in the publish log; open readers
+    keep the file they opened.
 
     A write-ahead log beside the live file belongs to the file being replaced (a client that opened it for
-    writing); DuckDB refuses to open the new file next to it ("WAL does not match"), so it is moved aside."""
+    writing); DuckDB refuses to open the new file next to it ("WAL does not match"), so it is moved aside, named
+    after the generation it belongs to (it goes when that one is pruned)."""
     staged = paths.data_dir / f".swap-{os.getpid()}.duckdb"
     staged.unlink(missing_ok=True)
     notes = []
@@ -122,7 +196,10 @@ def swap_in(paths: Paths, generation: Path) -> list[str]:
         _link_or_copy(generation, staged)
         wal = paths.warehouse.with_name(paths.warehouse.name + ".wal")
         if wal.exists():
-            aside = paths.warehouses_dir / f"orphaned-{build_stamp()}.wal"
+            replaced = current_generation(paths)
+            log = publish_log.entries(paths.warehouses_dir)
+            aside = paths.warehouses_dir / ORPHANED_WAL.format(
+                generation=replaced.name if replaced else "unknown.duckdb", seq=(log[-1].seq + 1) if log else 1)
             os.replace(wal, aside)
             notes.append(
                 f"a client had {paths.warehouse.name} open for writing; its unsaved changes ({wal.name}) were moved to "
@@ -131,6 +208,11 @@ def swap_in(paths: Paths, generation: Path) -> list[str]:
         os.replace(staged, paths.warehouse)
     finally:
         staged.unlink(missing_ok=True)
+    try:
+        publish_log.append(paths.warehouses_dir, event, generation, digest)
+    except OSError as exc:  # it is live: the next build or rollback adopts it into the log (see reconcile)
+        notes.append(f"{generation.name} is live but could not be recorded in {publish_log.LOG}: {exc.strerror or exc}; "
+                     "the next build records it")
     return notes
 
 
@@ -147,18 +229,40 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def prune(paths: Paths, keep: int) -> list[str]:
-    """Delete kept warehouses beyond the newest `keep`, never the live one. Failing to delete is only a warning."""
-    kept = generations(paths)
-    live = current_generation(paths, kept)
+    """Keep the live warehouse and the newest `keep - 1` rollback targets of the publish log; delete every other
+    kept warehouse: older targets, builds rolled back from, and builds that never went live (filed by a build killed
+    before its swap). Also delete what kills and swaps leave: `.swap-*` files of dead processes, write-ahead logs of
+    deleted warehouses (moved aside by a swap, or left beside them by a client). Failing to delete is a warning."""
+    folder = paths.warehouses_dir
+    stack = generations(paths)
+    keepers = {p.name for p in stack[-max(keep, 1):]}
+    live = current_generation(paths)
+    if live is not None:
+        keepers.add(live.name)
+    doomed = [p for p in sorted(folder.glob(GENERATION_GLOB)) if p.name not in keepers]
+    doomed += [p for p in folder.glob("*.wal") if _wal_owner(p.name) not in keepers]
+    doomed += [p for p in paths.data_dir.glob(SWAP_GLOB) if not _alive_swap(p)]
     notes = []
-    for old in kept[: max(len(kept) - keep, 0)]:
-        if old == live:
-            continue
+    for old in doomed:
         try:
             old.unlink()
+        except FileNotFoundError:
+            pass
         except OSError as exc:
-            notes.append(f"could not delete the old warehouse {old}: {exc.strerror or exc}")
+            notes.append(f"could not delete the old warehouse file {old}: {exc.strerror or exc}")
     return notes
+
+
+def _wal_owner(name: str) -> str:
+    """The warehouse a write-ahead log in data/warehouses belongs to ('' for the unnamed ones of older releases)."""
+    if ".orphaned-" in name:
+        return name.split(".orphaned-", 1)[0]
+    return name.removesuffix(".wal") if name.endswith(".duckdb.wal") else ""
+
+
+def _alive_swap(path: Path) -> bool:
+    pid = path.name.removeprefix(".swap-").removesuffix(".duckdb")
+    return pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid))
 
 
 def rows_changed(con, previous: Path, counts: dict[str, int],

@@ -21,14 +21,15 @@ from typing import Callable, Mapping
 
 from pipeline import codes, sources
 from pipeline.build import incremental
+from pipeline.build import publish_log
 from pipeline.build.publish import (
     BUILDING_PREFIX,
-    GENERATION,
     KEEP_WAREHOUSES,
-    adopt_live,
+    live_changed,
+    new_generation,
     new_status_changes,
-    build_stamp,
     prune,
+    reconcile,
     remove,
     rows_changed,
     storage_error,
@@ -199,14 +200,23 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
             records = store.records()
 
     folder = warehouses_dir(paths)
-    stamp = build_stamp()
-    target = folder / f"{BUILDING_PREFIX}{stamp}-{os.getpid()}.duckdb"
-    generation = folder / GENERATION.format(stamp=stamp)
+    generation = new_generation(paths)
+    target = folder / f"{BUILDING_PREFIX}{generation.stem}-{os.getpid()}.duckdb"
     fingerprint = incremental.fingerprint({"gross": gross_benchmark, "net": net_benchmark, **screen})
-    start = incremental.Base(None, reason="asked for (--full)") if full else incremental.base(paths.warehouse, fingerprint)
     swapped = False
     con = None
     try:
+        warnings += reconcile(paths)
+        if full:
+            start = incremental.Base(None, reason="asked for (--full)")
+        elif (changed := live_changed(paths)) is not None:
+            # A client wrote into the live file (and so into the kept warehouse it is linked to): never built on.
+            start = incremental.Base(None, reason=f"the live warehouse changed after it was published ({changed})")
+            warnings.append(f"{paths.warehouse} changed after it was published ({changed}); this build does not start "
+                            "from it. Open the warehouse read-only (duckdb -readonly)")
+            step(f"warning: {warnings[-1]}")
+        else:
+            start = incremental.base(paths.warehouse, fingerprint)
         try:
             result = None
             if start.path is not None:
@@ -235,12 +245,12 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
         finally:
             if con is not None:
                 con.close()
+        published = publish_log.digest(target)  # what rollback and the next incremental build check it against
         # Read-only on disk: an analyst's client cannot open it for writing by mistake (see swap_in).
         os.chmod(target, 0o444)
         os.replace(target, generation)
         step("swapping the new warehouse in")
-        adopt_live(paths)
-        warnings += swap_in(paths, generation)
+        warnings += swap_in(paths, generation, "publish", published)
         swapped = True
     except Exception as exc:  # the disk's refusals, as an OSError or inside any DuckDB error: exit 8, never "fix the SQL"
         if isinstance(exc, LeasewatchError) or not storage_reason(exc):
