@@ -150,6 +150,9 @@ def test_a_live_warehouse_without_build_state_gets_a_full_build(days):
     con = duckdb.connect(str(days.paths.warehouse))  # as one built before incremental builds
     con.execute("drop table ops.build_state")
     con.close()
+    # and no publish log, as such a version kept none (with one, a live file written since it was published is
+    # never built on: tests/test_publish_log.py)
+    (days.paths.warehouses_dir / "publish.jsonl").unlink()
     assert build(days.paths).full_reason == "the live warehouse records no build state (built by an earlier version)"
 
 

@@ -171,6 +171,20 @@ def reconcile(paths: Paths) -> list[str]:
     return notes
 
 
+def changed_generations(paths: Paths, *, full: bool = False) -> list[str]:
+    """Each kept warehouse (the publish log's stack, the live one included) that is not the file its build
+    published, described; hashed with `full`, else only those whose size or time differ (see publish_log.changed).
+    Nothing is changed or deleted: rollback refuses such a file, and a build does not start from it."""
+    folder = paths.warehouses_dir
+    latest = {e.generation: e for e in publish_log.stack(publish_log.entries(folder))}
+    out = []
+    for name, entry in latest.items():
+        path = folder / name
+        if path.is_file() and (why := publish_log.changed(path, entry, full=full)) is not None:
+            out.append(f"the kept warehouse {path} changed after it was published ({why})")
+    return out
+
+
 def live_changed(paths: Paths) -> str | None:
     """Why the live warehouse is not the file its build published, or None (also when nothing is live or the log
     does not name it yet). A cheap stat comparison; the bytes are hashed only when it differs."""

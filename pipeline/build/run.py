@@ -187,9 +187,10 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     # quarantining hides payloads from the manifest's records: read them again only then
     if problems:
         records = store.records()
+    normalized = NormalizedCache(paths.normalized_dir)  # one object across retries: it keeps what it dropped
     for attempt in range(_READ_RETRIES + 1):
         try:
-            tables = NormalizedCache(paths.normalized_dir).prepare(store, records)
+            tables = normalized.prepare(store, records)
             break
         except RawCorruptError as exc:  # damage verify's size-and-time check missed: quarantined by the read
             if attempt == _READ_RETRIES:
@@ -198,6 +199,9 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
             warnings += [f"quarantined raw file {p.path}: {p.describe()}; fetch it again to restore it" for p in exc.problems]
             step(f"warning: {exc.message}; building without it")
             records = store.records()
+    for dropped in tables.dropped:
+        warnings.append(f"damaged normalised cache entry dropped: {dropped}")
+        step(f"warning: {warnings[-1]}")
 
     folder = warehouses_dir(paths)
     generation = new_generation(paths)

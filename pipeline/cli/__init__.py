@@ -8,7 +8,7 @@ from pipeline.cli import economics, ingest, ops, raw, reports, universe, warehou
 from pipeline.cli.root import app
 
 # `leasewatch --help` lists commands in the order a newcomer meets them, not in the order the modules load.
-HELP_ORDER = ("demo", "build", "query", "schema", "firm", "economics", "ingest", "refresh", "rollback", "schedule", "export", "report")
+HELP_ORDER = ("demo", "build", "query", "schema", "firm", "economics", "ingest", "refresh", "rollback", "verify", "schedule", "export", "report")
 app.registered_commands.sort(key=lambda c: HELP_ORDER.index(c.name or c.callback.__name__))
 
 __all__ = ["app"]

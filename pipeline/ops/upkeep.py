@@ -1,8 +1,10 @@
 """Upkeep of the raw layer: `leasewatch raw compact` (the move to packs, and merging the small packs of daily runs),
-`leasewatch raw rebuild-manifest` (the manifest reconstructed from the payloads)."""
+`leasewatch raw rebuild-manifest` (the manifest reconstructed from the payloads), `leasewatch verify` (everything
+stored checked against the hashes recorded when it was written)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Callable
 
 from pipeline.config import Paths
@@ -34,3 +36,43 @@ def rebuild_manifest(paths: Paths, *, wait: bool = False, on_wait: Callable[[str
         except OSError as exc:
             raise storage_error(f"the raw manifest {store.manifest_path}", exc,
                                 "free disk space or fix permissions; the old manifest is untouched") from exc
+
+
+@dataclass
+class VerifyReport:
+    """What `leasewatch verify` found; every list names one damaged file per entry."""
+
+    raw_files: int = 0  # packs and legacy files holding live payloads
+    raw: list = field(default_factory=list)  # quarantined payloads (raw.quarantine.Problem)
+    manifest_lines: list[int] = field(default_factory=list)  # unreadable manifest lines (torn by kills)
+    normalized: list[str] = field(default_factory=list)  # cache segments dropped (normalised again by the next build)
+    warehouses: list[str] = field(default_factory=list)  # kept warehouses changed since they were published
+
+    @property
+    def damaged(self) -> int:
+        return len(self.raw) + len(self.normalized) + len(self.warehouses)
+
+
+def verify(paths: Paths, *, full: bool = False, wait: bool = False,
+           on_wait: Callable[[str], None] | None = None) -> VerifyReport:
+    """Check the data directory against the hashes recorded when each thing was written, under the refresh lock:
+    raw payloads (each pack whose size or time changed since it was last verified, or all with `full`; bad ones
+    are quarantined and fetched again by the next ingest), the normalised cache (every segment hashed; bad ones are
+    dropped and rebuilt by the next build) and the kept warehouses (those whose size or time changed, or all with
+    `full`; reported, never touched)."""
+    from pipeline.build.publish import changed_generations
+    from pipeline.normalize.cache import NormalizedCache
+
+    with refresh_lock(paths, "verify", wait=wait, on_wait=on_wait):
+        report = VerifyReport()
+        store = RawStore(paths.raw_dir)
+        try:
+            store.remove_orphans()
+            report.raw = store.verify(full=full)
+            report.raw_files = len(store.files())
+            report.manifest_lines = list(store.damaged_lines)
+            report.normalized = NormalizedCache(paths.normalized_dir).verify()
+            report.warehouses = changed_generations(paths, full=full)
+        except OSError as exc:
+            raise storage_error(f"the data directory {paths.data_dir}", exc) from exc
+        return report

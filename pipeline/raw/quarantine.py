@@ -28,6 +28,7 @@ class Problem:
     reason: str  # "missing", "unreadable (…)" or "hash mismatch"
     function: str
     args: dict
+    file: str = ""  # the pack (or legacy file) that held it, relative to the raw root
 
     def describe(self) -> str:
         return f"{self.function}({', '.join(f'{k}={v}' for k, v in sorted(self.args.items()))}): {self.reason}"

@@ -27,7 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
@@ -510,8 +510,10 @@ class RawStore:
 
     def _quarantine(self, records: list[RawRecord], reason: str, source: Path | None) -> list[Problem]:
         index = self._index_()
+        files = [loc.pack if (loc := index.get(r.path)) is not None else r.path for r in records]
         problems = [quarantine.quarantine(self.root, records[0], source, reason)]
         problems += [quarantine.quarantine(self.root, r, None, reason) for r in records[1:]]
+        problems = [replace(problem, file=file) for problem, file in zip(problems, files)]
         in_packs = [r.path for r in records if index.get(r.path) is not None]
         if in_packs:
             index.drop(in_packs, reason)
