@@ -51,8 +51,8 @@ def test_a_refresh_while_another_process_holds_the_lock_exits_7_naming_it_and_qu
         assert sorted(paths.raw_dir.rglob("*.parquet")) == raw_files  # nothing was fetched
         locked = RunLog(paths).runs()[-1]
         assert (locked.status, locked.exit_code) == ("locked", 7)
-        # One writer of the raw layer at a time: ingest and raw compact wait their turn too (exit 7).
-        for command in (["ingest", "--source", "sample"], ["raw", "compact"]):
+        # One writer of the raw layer at a time: ingest, raw compact, rebuild-manifest and verify wait their turn (exit 7).
+        for command in (["ingest", "--source", "sample"], ["raw", "compact"], ["raw", "rebuild-manifest"], ["verify"]):
             other = runner.invoke(app, ["--data-dir", str(paths.data_dir), *command])
             assert other.exit_code == 7 and "another refresh is running" in other.output, (command, other.output)
         assert sorted(paths.raw_dir.rglob("*.parquet")) == raw_files
