@@ -42,7 +42,7 @@ def test_a_binary_junk_manifest_is_a_named_error_and_rebuild_brings_every_payloa
     for command in (["build"], ["ingest", "--source", "sample"]):
         result = cli(paths, *command)
         assert result.exit_code == 8, result.output
-        assert "raw manifest" in result.output and "is not readable" in result.output
+        assert "raw manifest" in result.output and "names no stored payload (" in result.output
         assert "leasewatch raw rebuild-manifest" in result.output and "Traceback" not in result.output
     assert paths.warehouse.read_bytes() == live  # nothing lost: the warehouse …
     assert paths.raw_dir.joinpath("manifest.jsonl").read_bytes() == junk  # … and the file as it was
@@ -114,14 +114,65 @@ def test_rebuild_recovers_a_store_written_one_file_per_payload(tmp_path, fixture
     assert store.verify(full=True) == []
 
 
-def test_rebuilding_an_empty_or_missing_raw_layer_writes_an_empty_manifest(tmp_path):
+def test_rebuilding_an_empty_or_missing_raw_layer_is_refused(tmp_path):
     paths = Paths.resolve(tmp_path / "data", tmp_path / "reports")
     result = cli(paths, "raw", "rebuild-manifest")
-    assert result.exit_code == 0 and "0 fetch records" in result.output
-    assert RawStore(paths.raw_dir).records() == []
+    assert result.exit_code == 2 and "nothing to rebuild: no payload is stored" in result.output, result.output
+    assert not paths.raw_dir.joinpath("manifest.jsonl").exists()
 
 
-def test_a_few_torn_lines_are_tolerated_and_a_first_run_killed_before_its_lines_is_an_empty_layer(tmp_path, monkeypatch):
+@pytest.mark.parametrize("content", [b"", b"junk\n", b"junk\n{\"torn\n\x00\x01\n"])
+def test_an_emptied_manifest_or_a_few_junk_lines_next_to_stored_payloads_is_refused(tmp_path, fixture_paths, content):
+    paths = copy_built(fixture_paths, tmp_path)
+    live = paths.warehouse.read_bytes()
+    paths.raw_dir.joinpath("manifest.jsonl").write_bytes(content)
+    result = cli(paths, "build")  # would publish an empty warehouse
+    assert result.exit_code == 8 and "names no stored payload" in result.output, result.output
+    assert paths.warehouse.read_bytes() == live
+    verify = cli(paths, "verify")
+    assert verify.exit_code == 8 and "rebuild-manifest" in verify.output
+
+
+def test_lost_index_and_manifest_lines_lose_no_pack(tmp_path, fixture_paths):
+    paths = copy_built(fixture_paths, tmp_path)
+    before = payloads(RawStore(paths.raw_dir))
+    marts_before = marts(paths.warehouse)
+    manifest = paths.raw_dir / "manifest.jsonl"
+    manifest.write_text(manifest.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    paths.raw_dir.joinpath("packs.jsonl").unlink()
+    assert cli(paths, "verify").exit_code == 0  # packs none of whose payloads the one line names: moved aside …
+    assert list(paths.raw_dir.glob("quarantine/orphans/packs/*/*.parquet"))
+
+    result = cli(paths, "raw", "rebuild-manifest")  # … and brought back by the rebuild
+
+    assert result.exit_code == 0, result.output
+    assert not list(paths.raw_dir.glob("quarantine/orphans/packs/*/*.parquet"))
+    assert cli(paths, "build", "--full").exit_code == 0
+    assert payloads(RawStore(paths.raw_dir)) == before
+    after = marts(paths.warehouse)
+    assert {n for n in after if after[n] != marts_before[n]} <= {"universe"}
+
+
+def test_manifest_lines_of_the_wrong_shape_are_skipped_never_a_crash(tmp_path, fixture_paths):
+    paths = copy_built(fixture_paths, tmp_path)
+    manifest = paths.raw_dir / "manifest.jsonl"
+    good = json.loads(manifest.read_text(encoding="utf-8").splitlines()[-1])
+    with manifest.open("a", encoding="utf-8") as fh:
+        for bad in ({"fetched_at": 5}, {"rows": "x"}, {"flags": 5}):
+            fh.write(json.dumps({**good, **bad}) + "\n")
+    store = RawStore(paths.raw_dir)
+    lines = len(manifest.read_text(encoding="utf-8").splitlines())
+    assert store.records() and store.damaged_lines == [lines - 2, lines - 1, lines]  # skipped like torn lines
+    with manifest.open("a", encoding="utf-8") as fh:
+        fh.write("[" * 100000 + "\n")  # deeper than the JSON parser goes
+    result = cli(paths, "build")  # four bad lines among 1,700: a warning (was exit 70), their fetches repeated
+    assert result.exit_code == 0 and "4 unreadable line(s)" in result.output, result.output
+    rebuilt = cli(paths, "raw", "rebuild-manifest")
+    assert rebuilt.exit_code == 0 and "4 unreadable line(s) left out" in rebuilt.output, rebuilt.output
+    assert cli(paths, "build").exit_code == 0
+
+
+def test_a_few_torn_lines_are_tolerated_and_a_first_run_killed_before_its_lines_is_recoverable(tmp_path, monkeypatch):
     store = RawStore(tmp_path / "raw")
 
     def killed(path, lines):  # packs and their index are durable; the kill comes before the manifest lines
@@ -133,8 +184,12 @@ def test_a_few_torn_lines_are_tolerated_and_a_first_run_killed_before_its_lines_
                   frame=shapes.hist("300001", {"2024-12-31": 10.5}), fetched_at=datetime(2025, 1, 2),
                   source_version="1.19.5", is_sample=False)
     monkeypatch.undo()
-    assert list((tmp_path / "raw" / "packs").rglob("*.parquet"))  # a payload is stored …
-    assert RawStore(tmp_path / "raw").records() == []  # … under an empty manifest: not "missing", nothing to refuse
+    assert list((tmp_path / "raw" / "packs").rglob("*.parquet"))  # a payload is stored under an empty manifest …
+    with pytest.raises(RawManifestError):  # … refused like an emptied one (a build would publish nothing) …
+        RawStore(tmp_path / "raw").records()
+    from pipeline.raw.rebuild import rebuild_manifest
+
+    assert rebuild_manifest(RawStore(tmp_path / "raw")).recovered == 1  # … and its fetch recovered from the pack
 
     store = RawStore(tmp_path / "raw")
     for code in ("300002", "300003"):
@@ -144,14 +199,14 @@ def test_a_few_torn_lines_are_tolerated_and_a_first_run_killed_before_its_lines_
     with store.manifest_path.open("a", encoding="utf-8") as fh:
         fh.write('{"source": "fixture", "fun\n{"torn again\n')
     reread = RawStore(tmp_path / "raw")
-    assert len(reread.records()) == 2 and reread.damaged_lines == [3, 4]  # torn by kills: a warning, not an error
+    assert len(reread.records()) == 3 and reread.damaged_lines == [4, 5]  # torn by kills: a warning, not an error
     with store.manifest_path.open("a", encoding="utf-8") as fh:
         fh.write("junk\n" * 3)
     with pytest.raises(RawManifestError):
         RawStore(tmp_path / "raw").records()
 
 
-def test_sample_cache_restore_killed_before_its_manifest_leaves_a_layer_the_replay_completes(tmp_path, monkeypatch):
+def test_sample_cache_restore_killed_before_its_manifest_is_recoverable(tmp_path, monkeypatch):
     from pipeline.extract import sample_cache
 
     cache = tmp_path / "cache"
@@ -172,5 +227,10 @@ def test_sample_cache_restore_killed_before_its_manifest_leaves_a_layer_the_repl
     with pytest.raises(KeyboardInterrupt):
         sample_cache.restore(cache, target)
     monkeypatch.undo()
-    assert RawStore(tmp_path / "raw").records() == []  # payloads copied under an empty manifest: no error
+    with pytest.raises(RawManifestError):  # payloads listed under an empty manifest: a named error …
+        RawStore(tmp_path / "raw").records()
+    from pipeline.raw.rebuild import rebuild_manifest
+
+    rebuild_manifest(RawStore(tmp_path / "raw"))  # … that the rebuild mends, losing nothing
+    assert [r.path for r in RawStore(tmp_path / "raw").records()] == [r.path for r in source.records()]
     shutil.rmtree(cache)

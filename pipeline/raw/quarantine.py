@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 QUARANTINE = "quarantine"
 QUARANTINE_LOG = "quarantine.jsonl"
+ORPHANS = "orphans"  # under QUARANTINE: packs moved aside because no manifest line named their payloads
 CHECKED = "checked.jsonl"
 
 

@@ -18,14 +18,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.errors import UsageError
 from pipeline.raw import packs, quarantine
 from pipeline.raw.files import fsync_dir, fsync_file, to_arrow
-from pipeline.raw.record import RawRecord
+from pipeline.raw.record import RawRecord, parse_record
 from pipeline.raw.store import MANIFEST, RawStore
+
+ORPHANS = Path(quarantine.QUARANTINE) / quarantine.ORPHANS  # where remove_orphans moves packs nothing names
 
 
 @dataclass
@@ -35,6 +38,7 @@ class RebuildReport:
     dropped_lines: int = 0  # unreadable lines of the old manifest (kept in the old file)
     unrecoverable: list[str] = field(default_factory=list)  # stored payloads no record could be made for, and why
     replaced: Path | None = None  # where the old manifest now is (None: there was none)
+    restored_packs: int = 0  # packs moved back from quarantine/orphans (moved aside while nothing named them)
     manifest: Path | None = None
 
 
@@ -45,7 +49,8 @@ def rebuild_manifest(store: RawStore) -> RebuildReport:
     report.kept = len(kept_lines)
     named = {json.loads(line)["path"] for line in kept_lines}
     recovered: list[RawRecord] = []
-    for name, record, problem in _stored(store):
+    restore: set[Path] = set()  # packs moved aside as orphans (nothing named them) that hold recovered payloads
+    for name, record, problem, pack in _stored(store):
         if name in named:
             continue
         if record is None:
@@ -53,6 +58,17 @@ def rebuild_manifest(store: RawStore) -> RebuildReport:
             continue
         named.add(name)
         recovered.append(record)
+        if pack is not None and pack.is_relative_to(store.root / ORPHANS):
+            restore.add(pack)
+    for pack in sorted(restore):  # back where the pack index expects packs; the next build lists them again
+        home = store.root / pack.relative_to(store.root / ORPHANS)
+        if not home.exists():
+            home.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(pack, home)
+            report.restored_packs += 1
+    if not kept_lines and not recovered and not report.unrecoverable:
+        raise UsageError(f"nothing to rebuild: no payload is stored in {store.root}",
+                         "check --data-dir (or LEASEWATCH_DATA_DIR); an empty raw layer needs no manifest")
     recovered.sort(key=lambda r: r.fetched_at)  # stable: a pack's own order within one fetch time
     report.recovered = len(recovered)
     lines = kept_lines + [json.dumps(asdict(r), ensure_ascii=False) for r in recovered]
@@ -64,39 +80,35 @@ def _readable_lines(path: Path) -> tuple[list[str], int]:
     """The old manifest's lines that are fetch records with a confined payload path, and how many are not."""
     if not path.exists():
         return [], 0
-    names = {f.name for f in fields(RawRecord)}
     kept, dropped = [], 0
     with path.open("rb") as fh:
         for raw in fh:
             if not raw.strip():
                 continue
             try:
-                entry = json.loads(raw.decode("utf-8"))
-                if not isinstance(entry, dict) or set(entry) - names:
-                    raise ValueError(entry)
-                record = RawRecord(**entry)
-                packs.confined(record.path)
-                if not isinstance(record.args, dict) or not isinstance(record.sha256, str):
-                    raise TypeError(record)
-            except (UnicodeDecodeError, ValueError, TypeError):
+                record = parse_record(raw)
+            except ValueError:
                 dropped += 1
                 continue
-            kept.append(json.dumps(entry, ensure_ascii=False))
+            kept.append(json.dumps(asdict(record), ensure_ascii=False))
     return kept, dropped
 
 
 def _stored(store: RawStore):
-    """(payload name, its record or None, why not) for every payload stored: packs (listed or not), then legacy files."""
+    """(payload name, its record or None, why not, the pack holding it or None) for every payload stored: packs
+    (listed or not, and those moved aside as orphans when nothing named them), then legacy files."""
     import pyarrow.parquet as pq
 
     seen: set[str] = set()
-    for pack in sorted((store.root / packs.PACKS).glob("*/*.parquet")):
+    found = [*sorted((store.root / packs.PACKS).glob("*/*.parquet")),
+             *sorted((store.root / ORPHANS / packs.PACKS).glob("*/*.parquet"))]
+    for pack in found:
         try:
             file = pq.ParquetFile(pack)
             rows = [file.read_row_group(g, columns=["payload", "sha256", "record"]).to_pylist()
                     for g in range(file.num_row_groups)]
         except Exception as exc:  # an unreadable pack: its payloads are unknown (verify quarantines it)
-            yield pack.relative_to(store.root).as_posix(), None, f"its pack cannot be read ({type(exc).__name__})"
+            yield pack.relative_to(store.root).as_posix(), None, f"its pack cannot be read ({type(exc).__name__})", None
             continue
         for row in (r for group in rows for r in group):
             name = row["payload"]
@@ -104,21 +116,21 @@ def _stored(store: RawStore):
                 continue
             seen.add(name)
             record, problem = _pack_record(name, row["sha256"], row["record"])
-            yield name, record, problem
+            yield name, record, problem, pack
     for path in sorted(store.root.glob("*/*/*/*.parquet")):
         relative = path.relative_to(store.root)
         if relative.parts[0] in (packs.PACKS, quarantine.QUARANTINE) or relative.as_posix() in seen:
             continue
         record, problem = _legacy_record(path, relative.as_posix())
-        yield relative.as_posix(), record, problem
+        yield relative.as_posix(), record, problem, None
 
 
 def _pack_record(name: str, sha256: str, line: str | None) -> tuple[RawRecord | None, str]:
     if not line:
         return None, "its pack holds no record of the fetch"
     try:
-        record = RawRecord(**json.loads(line))
-    except (ValueError, TypeError):
+        record = parse_record(line)
+    except ValueError:
         return None, "the record beside it is not readable"
     if record.path != name or record.sha256 != sha256:
         return None, "the record beside it names another payload"

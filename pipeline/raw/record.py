@@ -40,3 +40,37 @@ def request_key(function: str, args: dict) -> str:
     if len(slug) > _SLUG_MAX:
         slug = f"{slug[: _SLUG_MAX - 24]},digest={hashlib.sha256(text.encode()).hexdigest()[:16]}"
     return f"{function}/{slug}"
+
+
+_FIELD_TYPES = {"source": str, "function": str, "args": dict, "fetched_at": str, "source_version": str,
+                "sha256": str, "path": str, "rows": int, "columns": int, "new": bool, "is_sample": bool}
+
+
+def parse_record(line: str | bytes) -> RawRecord:
+    """One manifest line as a record; ValueError for anything else: not JSON (or nested past the parser's depth),
+    not an object, an unknown or missing field, a field of the wrong type, a payload path leading outside the raw
+    directory. Readers skip such a line (see RawStore.records)."""
+    import json
+
+    try:
+        entry = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(f"not JSON ({type(exc).__name__})") from None
+    if not isinstance(entry, dict):
+        raise ValueError("not a JSON object")
+    flags = entry.get("flags", [])
+    for name, kind in _FIELD_TYPES.items():
+        value = entry.get(name)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ValueError(f"{name} is not a {kind.__name__}")
+    if not isinstance(flags, (list, tuple)) or not all(isinstance(f, str) for f in flags):
+        raise ValueError("flags is not a list of text")
+    if set(entry) - set(_FIELD_TYPES) - {"flags"}:
+        raise ValueError(f"unknown fields {sorted(set(entry) - set(_FIELD_TYPES) - {'flags'})}")
+    from pipeline.raw.packs import confined
+
+    try:
+        confined(entry["path"])
+    except ValueError:
+        raise ValueError("its payload path leads outside the raw directory") from None
+    return RawRecord(**{**entry, "flags": tuple(flags)})

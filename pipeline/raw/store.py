@@ -37,7 +37,7 @@ from pipeline.raw import packs, quarantine
 from pipeline.raw.files import append_lines, content_hash, fsync_dir, process_alive, to_arrow
 from pipeline.raw.packs import Blob, Index, Location
 from pipeline.raw.quarantine import Problem
-from pipeline.raw.record import RawRecord, request_key
+from pipeline.raw.record import RawRecord, parse_record, request_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -214,6 +214,15 @@ class RawStore:
             return pending
         hidden = self._hidden()
         parsed, self.damaged_lines = self._parsed_manifest()
+        if not parsed and self.stored_payloads():
+            # Empty, or nothing but junk, while payloads are stored: it was emptied or overwritten (a build from it
+            # would publish an empty warehouse; an ingest would fetch everything again).
+            what = f"{len(self.damaged_lines):,} unreadable line(s)" if self.damaged_lines else "empty"
+            raise RawManifestError(
+                f"the raw manifest {self.manifest_path} names no stored payload ({what}), but payloads are stored "
+                f"in {self.root}",
+                REBUILD_REMEDY,
+            )
         if self.damaged_lines and len(self.damaged_lines) > max(MANIFEST_TORN_LINES, len(parsed)):
             # Kills tear at most one line each; this many is junk (a file overwritten, a wrong file copied in).
             raise RawManifestError(
@@ -238,11 +247,8 @@ class RawStore:
                 if not line:
                     continue
                 try:
-                    record = RawRecord(**json.loads(line))
-                    packs.confined(record.path)  # a payload name never leads outside the raw directory
-                    if not isinstance(record.args, dict) or not isinstance(record.sha256, str):
-                        raise TypeError(record)
-                except (json.JSONDecodeError, TypeError, ValueError):
+                    record = parse_record(line)
+                except ValueError:
                     # A line torn by an interrupted append (or junk): its payload is not listed, so that fetch is
                     # repeated; a path escaping the raw directory is never followed (nor moved, nor deleted).
                     damaged.append(number)
@@ -554,7 +560,7 @@ class RawStore:
                 if relist:
                     index.add(relist)
                 elif not (set(found) & known):
-                    moved = self.root / quarantine.QUARANTINE / "orphans" / relative
+                    moved = self.root / quarantine.QUARANTINE / quarantine.ORPHANS / relative
                     moved.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(pack, moved)
                     removed.append(pack)
