@@ -200,3 +200,77 @@ def test_rollback_with_no_log_and_no_kept_warehouse_says_so(tmp_path, fixture_pa
         kept.unlink()
     result = rollback(paths)  # the live file is adopted; nothing earlier exists
     assert result.exit_code == 6 and "no warehouse older than the live one" in result.output
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage\n", b"\x00\xff" * 50])
+def test_an_unreadable_publish_log_is_a_named_error_never_an_order_by_name(tmp_path, fixture_paths, content):
+    paths = copy_built(fixture_paths, tmp_path)
+    build(paths)
+    log = publish_log.log_path(paths.warehouses_dir)
+    log.write_bytes(content)
+    live = paths.warehouse.read_bytes()
+    for command in (["rollback"], ["build"]):
+        result = runner.invoke(app, ["--data-dir", str(paths.data_dir), *command])
+        assert result.exit_code == 8, result.output
+        assert f"the publish log {log} says nothing" in result.output and "mv " in result.output
+    assert paths.warehouse.read_bytes() == live
+    log.rename(log.with_name("publish.jsonl.damaged"))  # as the hint says
+    assert any("no publish log" in w for w in build(paths).warnings)
+
+
+def test_a_rollback_whose_line_was_lost_is_recorded_as_one_so_the_next_goes_further_back(tmp_path, fixture_paths, monkeypatch):
+    paths = copy_built(fixture_paths, tmp_path)
+    build(paths)
+    build(paths)
+    first, second, third = generations(paths)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(publish_log, "append", full_disk)
+        result = rollback(paths)  # swapped, but its line cannot be written (as a kill after the swap leaves it)
+    assert result.exit_code == 0 and "could not be recorded" in result.output, result.output
+    assert os.path.samefile(paths.warehouse, second)
+    build(paths, keep=3)  # takes the lost rollback in first: `third` was rolled back from
+    assert not third.exists()
+    assert rollback(paths).exit_code == 0 and os.path.samefile(paths.warehouse, second)
+    assert rollback(paths).exit_code == 0 and os.path.samefile(paths.warehouse, first)  # never forward to `third`
+
+
+@pytest.mark.parametrize("line", [
+    '{"seq": 5, "event": "publish", "generation": ["x"], "sha256": "a", "bytes": 1, "mtime_ns": 1, "at": ""}',
+    '{"seq": "x", "event": "publish", "generation": "x.duckdb", "sha256": "a", "bytes": 1, "mtime_ns": 1, "at": ""}',
+    '{"seq": 5, "event": "publish", "generation": "x.duckdb", "sha256": 5, "bytes": 1, "mtime_ns": 1, "at": ""}',
+    "[" * 100000,
+])
+def test_publish_log_lines_of_the_wrong_shape_are_skipped_never_a_crash(tmp_path, fixture_paths, line):
+    paths = copy_built(fixture_paths, tmp_path)
+    build(paths)
+    with publish_log.log_path(paths.warehouses_dir).open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+    result = rollback(paths)
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    assert build(paths).generation.exists()
+
+
+def test_rollback_skips_a_logged_generation_that_is_gone_and_never_restores_the_live_one(tmp_path, fixture_paths):
+    paths = copy_built(fixture_paths, tmp_path)
+    build(paths)
+    earlier, live = generations(paths)
+    with publish_log.log_path(paths.warehouses_dir).open("a", encoding="utf-8") as fh:
+        fh.write('{"seq": 9, "event": "publish", "generation": "leasewatch-20200101T000000000000Z.duckdb", '
+                 '"sha256": "a", "bytes": 1, "mtime_ns": 1, "at": ""}\n')
+    result = rollback(paths)
+    assert result.exit_code == 0 and os.path.samefile(paths.warehouse, earlier), result.output
+    assert rollback(paths).exit_code == 6
+
+
+def test_a_publish_log_that_is_not_a_file_is_a_storage_error(tmp_path, fixture_paths):
+    paths = copy_built(fixture_paths, tmp_path)
+    log = publish_log.log_path(paths.warehouses_dir)
+    log.unlink()
+    log.mkdir()
+    for command in (["build"], ["rollback"]):
+        result = runner.invoke(app, ["--data-dir", str(paths.data_dir), *command])
+        assert result.exit_code == 8 and "Traceback" not in result.output, result.output

@@ -116,6 +116,7 @@ def test_rebuild_recovers_a_store_written_one_file_per_payload(tmp_path, fixture
 
 def test_rebuilding_an_empty_or_missing_raw_layer_is_refused(tmp_path):
     paths = Paths.resolve(tmp_path / "data", tmp_path / "reports")
+    paths.data_dir.mkdir()  # a data directory with no raw layer (a missing one: tests/test_verify.py)
     result = cli(paths, "raw", "rebuild-manifest")
     assert result.exit_code == 2 and "nothing to rebuild: no payload is stored" in result.output, result.output
     assert not paths.raw_dir.joinpath("manifest.jsonl").exists()

@@ -41,12 +41,22 @@ def test_a_clean_data_directory_verifies(tmp_path, fixture_paths):
         result = verify(paths, *args)
         assert result.exit_code == 0, result.output
         assert "nothing damaged" in result.output and f"{len(RawStore(paths.raw_dir).files()):,} raw files" in result.output
+        assert f"{len(generations(paths))} kept warehouse(s)" in result.output
 
 
-def test_an_empty_or_missing_data_directory_verifies_as_empty(tmp_path):
+def test_a_missing_data_directory_is_a_usage_error_and_is_not_created(tmp_path):
     paths = Paths.resolve(tmp_path / "nothing", tmp_path / "reports")
+    for command in (["verify", "--full"], ["raw", "rebuild-manifest"]):
+        result = runner.invoke(app, ["--data-dir", str(paths.data_dir), *command])
+        assert result.exit_code == 2 and "no data directory at" in result.output, result.output
+    assert not paths.data_dir.exists()
+
+
+def test_an_empty_data_directory_verifies_as_empty_and_says_no_warehouse_was_checked(tmp_path):
+    paths = Paths.resolve(tmp_path / "empty", tmp_path / "reports")
+    paths.data_dir.mkdir()
     result = verify(paths, "--full")
-    assert result.exit_code == 0 and "0 raw files" in result.output, result.output
+    assert result.exit_code == 0 and "0 raw files" in result.output and "no kept warehouse" in result.output
 
 
 def test_bit_rot_in_a_raw_pack_is_found_by_full_named_and_quarantined(tmp_path, fixture_paths):

@@ -56,8 +56,9 @@ def rollback(paths: Paths) -> Rollback:
             notes = reconcile(paths)
             live = publish_log.stack(publish_log.entries(paths.warehouses_dir))
             current = live.pop()
-            while live and not (paths.warehouses_dir / live[-1].generation).is_file():
-                live.pop()  # pruned: the log names it, the disk no longer has it
+            while live and (live[-1].generation == current.generation
+                            or not (paths.warehouses_dir / live[-1].generation).is_file()):
+                live.pop()  # pruned (the log names it, the disk no longer has it), or the live one itself
             if not live:
                 raise WarehouseMissing(
                     f"no warehouse older than the live one is kept in {paths.warehouses_dir}",
@@ -166,23 +167,32 @@ def reconcile(paths: Paths) -> list[str]:
         live = new_generation(paths, built)
         _link_or_copy(paths.warehouse, live)
     top = publish_log.stack(publish_log.entries(folder))
+    if top and top[-1].generation != live.name:
+        below = [e for e in top[:-1] if e.generation == live.name]
+        if below:  # a rollback killed (or unable to write its line) after its swap: the live one is below the top
+            publish_log.append(folder, "rollback", live, Digest(below[-1].sha256, below[-1].bytes, below[-1].mtime_ns))
+            return notes
     if not top or top[-1].generation != live.name:
         publish_log.append(folder, "adopt", live, publish_log.digest(live))
     return notes
 
 
-def changed_generations(paths: Paths, *, full: bool = False) -> list[str]:
-    """Each kept warehouse (the publish log's stack, the live one included) that is not the file its build
-    published, described; hashed with `full`, else only those whose size or time differ (see publish_log.changed).
-    Nothing is changed or deleted: rollback refuses such a file, and a build does not start from it."""
+def changed_generations(paths: Paths, *, full: bool = False) -> tuple[int, list[str]]:
+    """How many kept warehouses the publish log names (its stack, the live one included) and, described, each that
+    is not the file its build published; hashed with `full`, else only those whose size or time differ (see
+    publish_log.changed). Nothing is changed or deleted: rollback refuses such a file, a build does not start from
+    it, and pruning removes it in its turn."""
     folder = paths.warehouses_dir
     latest = {e.generation: e for e in publish_log.stack(publish_log.entries(folder))}
-    out = []
+    checked, out = 0, []
     for name, entry in latest.items():
         path = folder / name
-        if path.is_file() and (why := publish_log.changed(path, entry, full=full)) is not None:
+        if not path.is_file():
+            continue
+        checked += 1
+        if (why := publish_log.changed(path, entry, full=full)) is not None:
             out.append(f"the kept warehouse {path} changed after it was published ({why})")
-    return out
+    return checked, out
 
 
 def live_changed(paths: Paths) -> str | None:

@@ -25,7 +25,8 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipeline import clock
+from pipeline import clock, errors
+from pipeline.errors import StorageError
 from pipeline.raw.files import append_line
 
 LOG = "publish.jsonl"
@@ -47,23 +48,57 @@ def log_path(warehouses: Path) -> Path:
     return warehouses / LOG
 
 
+class PublishLogError(StorageError):
+    """The publish log exists but none of it can be read: what went live, and in what order, is unknown."""
+
+
+_TYPES = {"seq": int, "event": str, "generation": str, "sha256": str, "bytes": int, "mtime_ns": int, "at": str}
+
+
 def entries(warehouses: Path) -> list[Entry]:
     """The log's readable lines, in order. A line torn by a kill (or junk) is skipped: it recorded nothing the
-    swap has not already made true, and the next build adopts what is live."""
+    swap has not already made true, and the next build adopts what is live. A log that exists and holds no
+    readable line at all is PublishLogError: falling back to the times in the names would order by a clock."""
     path = log_path(warehouses)
     if not path.exists():
         return []
-    out = []
-    with path.open("rb") as fh:
-        for raw in fh:
-            try:
-                entry = Entry(**json.loads(raw.decode("utf-8")))
-                if entry.event not in EVENTS or "/" in entry.generation or not entry.generation.endswith(".duckdb"):
-                    raise ValueError(entry)
-            except (UnicodeDecodeError, ValueError, TypeError):
-                continue
-            out.append(entry)
+    out, unreadable = [], 0
+    try:
+        with path.open("rb") as fh:
+            for raw in fh:
+                if not raw.strip():
+                    continue
+                try:
+                    out.append(_parse(raw))
+                except ValueError:
+                    unreadable += 1
+    except OSError as exc:
+        raise errors.storage_error(f"the publish log {path}", exc,
+                                   "fix the permissions of the data directory (or make it a file again)") from exc
+    if not out:
+        what = f"none of its {unreadable} line(s) can be read" if unreadable else "it is empty"
+        raise PublishLogError(
+            f"the publish log {path} says nothing: {what}, so which kept warehouse went live when is unknown",
+            f"move it aside (mv {path} {path}.damaged): the next build then takes the kept warehouses in by the build "
+            "times in their names, once; check the machine's clock was right when they were built",
+        )
     return out
+
+
+def _parse(raw: bytes) -> Entry:
+    try:
+        entry = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ValueError("not JSON") from None
+    if not isinstance(entry, dict) or set(entry) != set(_TYPES):
+        raise ValueError("not a publish record")
+    for name, kind in _TYPES.items():
+        if not isinstance(entry[name], kind) or isinstance(entry[name], bool):
+            raise ValueError(f"{name} is not a {kind.__name__}")
+    generation = entry["generation"]
+    if entry["event"] not in EVENTS or "/" in generation or "\x00" in generation or not generation.endswith(".duckdb"):
+        raise ValueError("not a publish record")
+    return Entry(**entry)
 
 
 def append(warehouses: Path, event: str, generation: Path, digest: "Digest") -> Entry:

@@ -91,18 +91,20 @@ def verify(
     for description in report.normalized:
         echo_err(f"damaged: normalised cache {description}; dropped, the next build rebuilds it")
     for description in report.warehouses:
-        echo_err(f"damaged: {description}; rollback refuses it")
+        echo_err(f"damaged: {description}; rollback refuses it and no build starts from it (delete it, or let "
+                 "pruning remove it in its turn)")
     if report.manifest_lines:
         echo_err(f"note: {len(report.manifest_lines)} unreadable line(s) in the raw manifest (torn by kills; "
                  "`leasewatch raw rebuild-manifest` recovers their fetches from the packs)")
     how = "every file hashed" if full else "files changed since they were last verified hashed"
-    summary = (f"{report.raw_files:,} raw files, the normalised cache and the kept warehouses in {paths.data_dir} "
-               f"({how})")
+    kept = f"{report.warehouses_checked} kept warehouse(s)" if report.warehouses_checked else "no kept warehouse (no publish log yet)"
+    summary = f"{report.raw_files:,} raw files, the normalised cache and {kept} in {paths.data_dir} ({how})"
     if report.damaged:
         files = len({p.file for p in report.raw})
         found = ", ".join(f"{n} {what}" for n, what in (
             (len(report.raw), f"raw payload(s) in {files} file(s)"), (len(report.normalized), "cache segment(s)"),
             (len(report.warehouses), "kept warehouse(s)")) if n)
         raise StorageError(f"verify found damage: {found}, among {summary}",
-                           "each is named above; rerun leasewatch refresh (or ingest, then build) to fetch and rebuild them")
+                           "each is named above with what happens to it; raw payloads and cache segments come back "
+                           "with the next leasewatch refresh (or ingest, then build)")
     typer.echo(f"Verified {summary}: nothing damaged")

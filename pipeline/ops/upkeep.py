@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from pipeline.config import Paths
-from pipeline.errors import storage_error
+from pipeline.errors import UsageError, storage_error
 from pipeline.raw.rebuild import RebuildReport
 from pipeline.raw.rebuild import rebuild_manifest as rebuild
 from pipeline.raw.store import CompactReport, RawStore
@@ -29,6 +29,7 @@ def compact(paths: Paths, on_progress: Callable[[int, int, str], None] | None = 
 def rebuild_manifest(paths: Paths, *, wait: bool = False, on_wait: Callable[[str], None] | None = None) -> RebuildReport:
     """Rebuild data/raw/manifest.jsonl from its readable lines and the stored payloads, under the refresh lock (no
     ingest appends to it meanwhile). Safe to rerun: a second run keeps every line the first wrote."""
+    _existing(paths)
     with refresh_lock(paths, "raw rebuild-manifest", wait=wait, on_wait=on_wait):
         store = RawStore(paths.raw_dir)
         try:
@@ -47,6 +48,7 @@ class VerifyReport:
     manifest_lines: list[int] = field(default_factory=list)  # unreadable manifest lines (torn by kills)
     normalized: list[str] = field(default_factory=list)  # cache segments dropped (normalised again by the next build)
     warehouses: list[str] = field(default_factory=list)  # kept warehouses changed since they were published
+    warehouses_checked: int = 0  # kept warehouses the publish log names (0 without a log: none can be checked)
 
     @property
     def damaged(self) -> int:
@@ -63,6 +65,7 @@ def verify(paths: Paths, *, full: bool = False, wait: bool = False,
     from pipeline.build.publish import changed_generations
     from pipeline.normalize.cache import NormalizedCache
 
+    _existing(paths)
     with refresh_lock(paths, "verify", wait=wait, on_wait=on_wait):
         report = VerifyReport()
         store = RawStore(paths.raw_dir)
@@ -72,7 +75,14 @@ def verify(paths: Paths, *, full: bool = False, wait: bool = False,
             report.raw_files = len(store.files())
             report.manifest_lines = list(store.damaged_lines)
             report.normalized = NormalizedCache(paths.normalized_dir).verify()
-            report.warehouses = changed_generations(paths, full=full)
+            report.warehouses_checked, report.warehouses = changed_generations(paths, full=full)
         except OSError as exc:
             raise storage_error(f"the data directory {paths.data_dir}", exc) from exc
         return report
+
+
+def _existing(paths: Paths) -> None:
+    """Upkeep of a data directory that is not there would create it (the lock's folder) and call it healthy."""
+    if not paths.data_dir.is_dir():
+        raise UsageError(f"no data directory at {paths.data_dir}",
+                         "check --data-dir (or LEASEWATCH_DATA_DIR); leasewatch demo or leasewatch refresh creates one")
