@@ -166,6 +166,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     started = time.perf_counter()
     store = RawStore(paths.raw_dir)
     records = store.records()
+    unnamed = store.check_named(records)
     if not records:
         raise LeasewatchError(
             f"the raw layer at {paths.raw_dir} is empty",
@@ -180,6 +181,10 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
             f"{len(store.damaged_lines)} unreadable line(s) in {store.manifest_path} (line {store.damaged_lines[0]} …), "
             "left by an interrupted write; their fetches are not used and will be repeated"
         )
+    if unnamed:
+        warnings.append(f"{unnamed:,} stored payload(s) are named by no line of {store.manifest_path} (a kill between "
+                        "an ingest's packs and its manifest lines): the next ingest names them again, or run "
+                        "leasewatch raw rebuild-manifest")
     warnings += absent_inputs(records)
     for warning in warnings:
         step(f"warning: {warning}")

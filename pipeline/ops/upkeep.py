@@ -70,6 +70,7 @@ def verify(paths: Paths, *, full: bool = False, wait: bool = False,
         report = VerifyReport()
         store = RawStore(paths.raw_dir)
         try:
+            store.check_named(store.records())
             store.remove_orphans()
             report.raw = store.verify(full=full)
             report.raw_files = len(store.files())

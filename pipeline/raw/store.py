@@ -214,13 +214,13 @@ class RawStore:
             return pending
         hidden = self._hidden()
         parsed, self.damaged_lines = self._parsed_manifest()
-        if not parsed and self.stored_payloads():
-            # Empty, or nothing but junk, while payloads are stored: it was emptied or overwritten (a build from it
-            # would publish an empty warehouse; an ingest would fetch everything again).
-            what = f"{len(self.damaged_lines):,} unreadable line(s)" if self.damaged_lines else "empty"
+        if not parsed and self.damaged_lines and self.stored_payloads():
+            # Nothing but junk while payloads are stored: overwritten (a build from it would publish an empty
+            # warehouse; an ingest would fetch everything again). An empty file is a first ingest killed before its
+            # first lines (the manifest is created before any pack): it resumes; a build checks check_named().
             raise RawManifestError(
-                f"the raw manifest {self.manifest_path} names no stored payload ({what}), but payloads are stored "
-                f"in {self.root}",
+                f"the raw manifest {self.manifest_path} names no stored payload ({len(self.damaged_lines):,} "
+                f"unreadable line(s)), but payloads are stored in {self.root}",
                 REBUILD_REMEDY,
             )
         if self.damaged_lines and len(self.damaged_lines) > max(MANIFEST_TORN_LINES, len(parsed)):
@@ -232,6 +232,22 @@ class RawStore:
             )
         out = [r for r in parsed if (function is None or r.function == function) and r.path not in hidden]
         return out + pending
+
+    def check_named(self, records: list[RawRecord]) -> int:
+        """How many stored payloads (listed in the pack index) no manifest line names; RawManifestError when they
+        outnumber the named ones: the manifest lost its lines (emptied, cut short), and a build from it would
+        publish a warehouse without them. A kill between a batch's packs and its manifest lines leaves at most that
+        batch unnamed (an ingest rerun names it again; `raw rebuild-manifest` recovers it at once)."""
+        named = {r.path for r in records}
+        stored = {name for name, loc in self._index_().locations.items() if loc is not None}
+        unnamed = len(stored - named)
+        if unnamed and unnamed > len(named & stored):
+            raise RawManifestError(
+                f"the raw manifest {self.manifest_path} names only {len(named & stored):,} of the {len(stored):,} "
+                f"payloads stored in {self.root}",
+                REBUILD_REMEDY,
+            )
+        return unnamed
 
     def _parsed_manifest(self) -> tuple[list[RawRecord], list[int]]:
         """The manifest's records and its unreadable line numbers, parsed again only when the file changed (a build
