@@ -48,6 +48,7 @@ from pipeline.normalize.tables import (
     per_file_columns,
     typed_rows,
 )
+from pipeline.raw.files import file_sha256
 from pipeline.raw.store import RawRecord, RawStore
 
 if TYPE_CHECKING:
@@ -260,18 +261,12 @@ def _damage(path: Path, entry: _Listed) -> str | None:
         size = path.stat().st_size
         if size != entry.size:
             return f"{size} bytes where {entry.size} were written (cut short or overwritten)"
-        digest = _sha256(path)
+        digest = file_sha256(path)
     except FileNotFoundError:
         return "missing"
     except OSError as exc:  # a read error is damage too: the cache can rebuild what it cannot read
         return f"unreadable ({exc.strerror or exc})"
     return None if digest == entry.sha256 else "hash mismatch"
-
-
-def _sha256(path: Path) -> str:
-    """The file's SHA-256, read in one pass."""
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _write_index(where: Path, entries: list[_Listed]) -> None:
@@ -292,7 +287,7 @@ def _append_segment(where: Path, typed: "pl.DataFrame", payloads: list[str], row
     keyed = typed.with_columns(pl.Series(PAYLOAD, np.repeat(np.array(payloads, dtype=object), rows), dtype=pl.String))
     tmp = where / f"{name}.tmp"
     keyed.write_parquet(tmp)
-    entry = _Listed(name, _sha256(tmp), tmp.stat().st_size, payloads)
+    entry = _Listed(name, file_sha256(tmp), tmp.stat().st_size, payloads)
     tmp.replace(where / name)
     with (where / INDEX).open("a", encoding="utf-8") as fh:
         fh.write(entry.line())

@@ -43,9 +43,9 @@ def events(root: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def quarantine(root: Path, record: "RawRecord", source: Path | None, reason: str) -> Problem:
+def quarantine(root: Path, record: "RawRecord", source: Path | None, reason: str, file: str = "") -> Problem:
     """Move a bad payload file (if it is still there; None for a payload inside a pack, which the pack index
-    drops instead) into quarantine/ and log why; the record names it."""
+    drops instead) into quarantine/ and log why; the record names it. `file`: the pack or file that held it."""
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
     event = {
         "path": record.path,
@@ -68,7 +68,7 @@ def quarantine(root: Path, record: "RawRecord", source: Path | None, reason: str
             f"cannot quarantine the corrupt raw payload {record.path}{f' ({source})' if source else ''}: {exc.strerror or exc}",
             "fix the permissions of the data directory, then rerun",
         ) from exc
-    return Problem(record.path, reason, record.function, dict(record.args))
+    return Problem(record.path, reason, record.function, dict(record.args), file)
 
 
 def checked(root: Path) -> dict[str, list[int]]:

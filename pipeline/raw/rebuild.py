@@ -25,8 +25,8 @@ from pathlib import Path
 from pipeline.errors import UsageError
 from pipeline.raw import packs, quarantine
 from pipeline.raw.files import fsync_dir, fsync_file, to_arrow
-from pipeline.raw.record import RawRecord, parse_record
-from pipeline.raw.store import MANIFEST, RawStore
+from pipeline.raw.record import RawRecord, parse_record, read_manifest
+from pipeline.raw.store import MANIFEST, RawStore, legacy_files
 
 ORPHANS = Path(quarantine.QUARANTINE) / quarantine.ORPHANS  # where remove_orphans moves packs nothing names
 
@@ -45,9 +45,9 @@ class RebuildReport:
 def rebuild_manifest(store: RawStore) -> RebuildReport:
     """Write a new manifest from the old one's readable lines and the stored payloads (see the module's text)."""
     report = RebuildReport(manifest=store.manifest_path)
-    kept_lines, report.dropped_lines = _readable_lines(store.manifest_path)
-    report.kept = len(kept_lines)
-    named = {json.loads(line)["path"] for line in kept_lines}
+    kept, damaged = read_manifest(store.manifest_path) if store.manifest_path.exists() else ([], [])
+    report.kept, report.dropped_lines = len(kept), len(damaged)
+    named = {r.path for r in kept}
     recovered: list[RawRecord] = []
     restore: set[Path] = set()  # packs moved aside as orphans (nothing named them) that hold recovered payloads
     for name, record, problem, pack in _stored(store):
@@ -66,32 +66,14 @@ def rebuild_manifest(store: RawStore) -> RebuildReport:
             home.parent.mkdir(parents=True, exist_ok=True)
             os.replace(pack, home)
             report.restored_packs += 1
-    if not kept_lines and not recovered and not report.unrecoverable:
+    if not kept and not recovered and not report.unrecoverable:
         raise UsageError(f"nothing to rebuild: no payload is stored in {store.root}",
                          "check --data-dir (or LEASEWATCH_DATA_DIR); an empty raw layer needs no manifest")
     recovered.sort(key=lambda r: r.fetched_at)  # stable: a pack's own order within one fetch time
     report.recovered = len(recovered)
-    lines = kept_lines + [json.dumps(asdict(r), ensure_ascii=False) for r in recovered]
+    lines = [json.dumps(asdict(r), ensure_ascii=False) for r in kept + recovered]
     report.replaced = _write(store.manifest_path, lines)
     return report
-
-
-def _readable_lines(path: Path) -> tuple[list[str], int]:
-    """The old manifest's lines that are fetch records with a confined payload path, and how many are not."""
-    if not path.exists():
-        return [], 0
-    kept, dropped = [], 0
-    with path.open("rb") as fh:
-        for raw in fh:
-            if not raw.strip():
-                continue
-            try:
-                record = parse_record(raw)
-            except ValueError:
-                dropped += 1
-                continue
-            kept.append(json.dumps(asdict(record), ensure_ascii=False))
-    return kept, dropped
 
 
 def _stored(store: RawStore):
@@ -117,12 +99,11 @@ def _stored(store: RawStore):
             seen.add(name)
             record, problem = _pack_record(name, row["sha256"], row["record"])
             yield name, record, problem, pack
-    for path in sorted(store.root.glob("*/*/*/*.parquet")):
-        relative = path.relative_to(store.root)
-        if relative.parts[0] in (packs.PACKS, quarantine.QUARANTINE) or relative.as_posix() in seen:
-            continue
-        record, problem = _legacy_record(path, relative.as_posix())
-        yield relative.as_posix(), record, problem, None
+    for path in legacy_files(store.root):
+        name = path.relative_to(store.root).as_posix()
+        if name not in seen:
+            record, problem = _legacy_record(path, name)
+            yield name, record, problem, None
 
 
 def _pack_record(name: str, sha256: str, line: str | None) -> tuple[RawRecord | None, str]:

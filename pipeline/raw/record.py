@@ -74,3 +74,18 @@ def parse_record(line: str | bytes) -> RawRecord:
     except ValueError:
         raise ValueError("its payload path leads outside the raw directory") from None
     return RawRecord(**{**entry, "flags": tuple(flags)})
+
+
+def read_manifest(path) -> tuple[list[RawRecord], list[int]]:
+    """A manifest's records in order and the numbers of its lines that are not records (see parse_record); blank
+    lines are neither. Read as bytes and split on newlines only: damage stays within its line."""
+    records, damaged = [], []
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                records.append(parse_record(line))
+            except ValueError:
+                damaged.append(number)
+    return records, damaged

@@ -27,7 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
@@ -37,7 +37,7 @@ from pipeline.raw import packs, quarantine
 from pipeline.raw.files import append_lines, content_hash, fsync_dir, process_alive, to_arrow
 from pipeline.raw.packs import Blob, Index, Location
 from pipeline.raw.quarantine import Problem
-from pipeline.raw.record import RawRecord, parse_record, request_key
+from pipeline.raw.record import RawRecord, read_manifest, request_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -256,20 +256,9 @@ class RawStore:
         key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
         if self._manifest_cache is not None and self._manifest_cache[0] == key:
             return self._manifest_cache[1], list(self._manifest_cache[2])
-        records, damaged = [], []
-        with self.manifest_path.open(encoding="utf-8", errors="replace") as fh:
-            for number, line in enumerate(fh, 1):
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    record = parse_record(line)
-                except ValueError:
-                    # A line torn by an interrupted append (or junk): its payload is not listed, so that fetch is
-                    # repeated; a path escaping the raw directory is never followed (nor moved, nor deleted).
-                    damaged.append(number)
-                    continue
-                records.append(record)
+        # A line torn by an interrupted append (or junk) is not a record: its payload is not listed, so that fetch
+        # is repeated; a path escaping the raw directory is never followed (nor moved, nor deleted).
+        records, damaged = read_manifest(self.manifest_path)
         self._manifest_cache = (key, records, damaged)
         return records, list(damaged)
 
@@ -309,7 +298,7 @@ class RawStore:
             return True
         if any((self.root / packs.PACKS).glob("*/*.parquet")):
             return True
-        return any(p for p in self.root.glob("*/*/*/*.parquet") if p.parts[-4] not in (packs.PACKS, quarantine.QUARANTINE))
+        return any(legacy_files(self.root))
 
     def location(self, name: str) -> Location | None:
         return self._index_().get(name)
@@ -532,10 +521,10 @@ class RawStore:
 
     def _quarantine(self, records: list[RawRecord], reason: str, source: Path | None) -> list[Problem]:
         index = self._index_()
-        files = [loc.pack if (loc := index.get(r.path)) is not None else r.path for r in records]
-        problems = [quarantine.quarantine(self.root, records[0], source, reason)]
-        problems += [quarantine.quarantine(self.root, r, None, reason) for r in records[1:]]
-        problems = [replace(problem, file=file) for problem, file in zip(problems, files)]
+        problems = [
+            quarantine.quarantine(self.root, r, source if n == 0 else None, reason, self._file_of(r.path))
+            for n, r in enumerate(records)
+        ]
         in_packs = [r.path for r in records if index.get(r.path) is not None]
         if in_packs:
             index.drop(in_packs, reason)
@@ -718,3 +707,10 @@ def _prune_empty(root: Path, folder: Path) -> None:
 
 
 __all__ = ["RawStore", "RawRecord", "RawCorruptError", "CompactReport", "content_hash", "request_key"]
+
+
+def legacy_files(root: Path) -> Iterator[Path]:
+    """The payload files of a store written before packs (`<source>/<function>/<args>/<hash>.parquet`), in name order."""
+    for path in sorted(root.glob("*/*/*/*.parquet")):
+        if path.relative_to(root).parts[0] not in (packs.PACKS, quarantine.QUARANTINE):
+            yield path
