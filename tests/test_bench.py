@@ -28,3 +28,7 @@ def test_bench_prints_every_section_and_writes_json(tmp_path, capsys):
     assert set(summary["demo"]["phases"][0]) == {"ingest (sample → raw)", "build + summary", "reports"}
     assert summary["demo"]["phases"][0]["reports"] > 0
     assert "sample → raw" in out and "LEASEWATCH_SAMPLE_CACHE=off" in out  # the demo after install and without a cache
+    # the daily builds: the first days copy the live warehouse, the steady state takes a kept one over
+    daily = market["daily"]
+    assert daily["first"]["reused"] == "" and daily["steady"]["reused"].startswith("leasewatch-")
+    assert "did not start as intended" not in out and "fell back to a full build" not in out

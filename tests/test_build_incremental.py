@@ -3,6 +3,7 @@ ex-rights days, restatements and board changes; and they fall back to a full bui
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from datetime import date, datetime
@@ -198,3 +199,98 @@ def test_a_warehouse_file_grown_past_the_limit_gets_a_full_build(days, monkeypat
     assert build(days.paths).incremental
     monkeypatch.setattr(incremental, "GROWTH_LIMIT", 0.5)
     assert "the warehouse file grew" in build(days.paths).full_reason
+
+
+def _three_days(days) -> list:
+    """Three refreshes after the fixture's first build (A): a snapshot (B), 300001's H1 filing (C), a snapshot (D).
+    Builds B and C copy the live warehouse (nothing kept is due for pruning yet); D may take A over. Returns the
+    generations A, B and C, and D's result."""
+    world = days.world
+    kept = [days.paths.warehouses_dir / e for e in _stack(days)]
+    days.ingest(datetime(2025, 7, 29, 18, 0))
+    b = days.build_and_compare()
+    world.filed[("300001", "20250630")] = "2025-07-30"
+    world.frames[(sources.INCOME, "SZ300001")] = h1_2025("300001", "测试算力", "2025-07-30")
+    days.ingest(datetime(2025, 7, 30, 18, 0))
+    c = days.build_and_compare()
+    assert not b.reused and not c.reused and c.rows_changed["marts.fundamentals"]["changed"] > 0
+    return [kept[-1], b.generation, c.generation]
+
+
+def _stack(days) -> list[str]:
+    from pipeline.build import publish_log
+
+    return [e.generation for e in publish_log.stack(publish_log.entries(days.paths.warehouses_dir))]
+
+
+def test_a_daily_build_takes_over_the_kept_warehouse_it_would_prune_instead_of_copying_the_live_one(days):
+    from pipeline.build.publish import rollback
+
+    a, b, c = _three_days(days)
+    inode = a.stat().st_ino
+    days.ingest(datetime(2025, 7, 31, 18, 0))
+    d = days.build_and_compare()  # and equal to a full build, table by table, EXCEPT ALL both ways
+    assert d.incremental and d.reused == a.name
+    assert not a.exists() and d.generation.stat().st_ino == inode  # A's file, brought up to date: no copy
+    # the filing came between A and the live C: D recomputed the filer's rows, but against C nothing changed
+    assert "1 firms' statements, segments or shares changed" in d.changes
+    assert d.rows_changed["marts.fundamentals"] == {"rows": d.row_counts["marts.fundamentals"], "changed": 0,
+                                                    "removed": 0}
+    assert d.rows_changed["marts.valuation"]["changed"] >= 3
+    # rollback goes back through C and B; A is gone, as pruning would have made it
+    assert rollback(days.paths).restored == c
+    assert rollback(days.paths).restored == b
+    assert [p.name for p in sorted(days.paths.warehouses_dir.glob("leasewatch-*.duckdb"))] == sorted(
+        [b.name, c.name, d.generation.name])
+
+
+@pytest.mark.parametrize("hold", ["open in another process", "linked under another name", "changed since published"])
+def test_a_kept_warehouse_in_use_linked_or_changed_is_never_taken_over(days, tmp_path, hold):
+    import subprocess
+    import sys
+
+    from pipeline.raw.files import file_sha256
+
+    a, _b, _c = _three_days(days)
+    sha, mtime = file_sha256(a), a.stat().st_mtime_ns
+    reader = None
+    if hold == "open in another process":  # a reader that opened the live file while A was live
+        # it reports the SHA-256 of the file it has open once told to close (pruning has unlinked the name by then)
+        reader = subprocess.Popen([sys.executable, "-c", "import duckdb, hashlib, sys; c = duckdb.connect(sys.argv[1], "
+                                   "read_only=True); f = open(sys.argv[1], 'rb'); print('open', flush=True); "
+                                   "sys.stdin.read(); print(hashlib.file_digest(f, 'sha256').hexdigest())", str(a)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert reader.stdout.readline().strip() == "open"
+    elif hold == "linked under another name":
+        os.link(a, tmp_path / "analyst-copy.duckdb")
+    else:
+        os.utime(a, ns=(mtime + 10**9, mtime + 10**9))
+    try:
+        steps = []
+        days.ingest(datetime(2025, 7, 31, 18, 0))
+        d = build(days.paths, on_step=steps.append)
+        assert d.incremental and d.reused == ""
+        assert any(s.startswith("incremental build from leasewatch.duckdb") for s in steps)
+        assert ("open in another process: not reused" in " ".join(steps)) == (hold == "open in another process")
+        if hold == "linked under another name":
+            assert file_sha256(tmp_path / "analyst-copy.duckdb") == sha
+        if reader is not None:
+            assert reader.communicate("")[0].strip() == sha  # the reader's file: untouched
+    finally:
+        if reader is not None and reader.poll() is None:
+            reader.kill()
+
+
+def test_a_change_undone_since_the_live_build_is_still_counted_against_the_live_warehouse(days):
+    manifest = days.store.manifest_path
+    as_at_a = manifest.read_bytes()
+    a, _b, _c = _three_days(days)
+    # the manifest goes back to what it was at A's build (restored from a backup): D's inputs are A's, and the
+    # filing and the snapshot the live C holds are gone
+    manifest.write_bytes(as_at_a)
+    d = build(days.paths)
+    assert d.reused == a.name and d.changes.startswith("0 raw payloads new, 0 gone")
+    # nothing changed between A and D, yet against the live C rows went: the comparison read the whole marts
+    assert d.rows_changed["marts.fundamentals"]["removed"] > 0
+    assert d.rows_changed["marts.valuation"]["removed"] >= 3
+    assert any("named by no line" in w for w in d.warnings)

@@ -88,6 +88,26 @@ def generations(paths: Paths) -> list[Path]:
     return [folder / name for name in names if (folder / name).is_file()]
 
 
+def reusable(paths: Paths, keep: int) -> list[Path]:
+    """Kept warehouses that the pruning after the next publish deletes anyway, newest first: an incremental build may
+    take one over and bring it up to date in place instead of copying the live warehouse (run.py). Only rollback
+    targets below the newest `keep - 1`, never the live one, never a file another name links to (it would change
+    with it), never one whose size or modification time differ from the published ones."""
+    folder = paths.warehouses_dir
+    if not folder.is_dir():
+        return []
+    latest = {e.generation: e for e in publish_log.stack(publish_log.entries(folder))}
+    stack = generations(paths)
+    live = current_generation(paths, stack)
+    doomed = stack[: len(stack) - (keep - 1)] if keep > 1 else stack
+    out = []
+    for path in reversed(doomed):
+        if path == live or os.stat(path).st_nlink != 1 or not publish_log.unchanged_stat(path, latest[path.name]):
+            continue
+        out.append(path)
+    return out
+
+
 def current_generation(paths: Paths, kept: list[Path] | None = None) -> Path | None:
     """The kept warehouse the live file is: a hard link to it, or a byte-identical copy where links fail."""
     if not paths.warehouse.exists():

@@ -18,8 +18,12 @@ from pathlib import Path
 _IMMUTABLE = (".parquet", ".duckdb", ".arrow", ".pack")
 
 
-def copy_market(source: Path, target: Path) -> None:
-    """A scratch copy of a bench data directory that costs little: immutable files linked, logs copied."""
+def copy_market(source: Path, target: Path, *, own_warehouses: bool = False) -> None:
+    """A scratch copy of a bench data directory that costs little: immutable files linked, logs copied. With
+    `own_warehouses` the kept warehouses are copied (with their times, and the live file linked to its copy): a build
+    may then take one over and write it in place, which it never does to a file linked elsewhere."""
+    copies: dict[int, Path] = {}  # inode in `source` → its copy
+    live: list[tuple[Path, Path]] = []  # files linked to a kept warehouse, linked to its copy once it is made
     for folder, _dirs, files in os.walk(source):
         relative = Path(folder).relative_to(source)
         if relative.parts[:1] in (("reports",), ("bench",)):
@@ -27,10 +31,21 @@ def copy_market(source: Path, target: Path) -> None:
         (target / relative).mkdir(parents=True, exist_ok=True)
         for name in files:
             src, dst = Path(folder) / name, target / relative / name
-            if name.endswith(_IMMUTABLE) or relative.parts[:2] == ("raw", "packs"):
+            if own_warehouses and name.endswith(".duckdb"):
+                if relative.parts[:1] == ("warehouses",):
+                    shutil.copy2(src, dst)
+                    copies[src.stat().st_ino] = dst
+                else:
+                    live.append((src, dst))
+            elif name.endswith(_IMMUTABLE) or relative.parts[:2] == ("raw", "packs"):
                 os.link(src, dst)
             else:
                 shutil.copy2(src, dst)
+    for src, dst in live:
+        if src.stat().st_ino in copies:
+            os.link(copies[src.stat().st_ino], dst)
+        else:
+            shutil.copy2(src, dst)
 
 
 def add_day(raw_dir: Path, *, firms: int, years: int, filers: int = 5, nth: int = 1, first_filer: int = 0) -> dict:
