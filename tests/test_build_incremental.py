@@ -294,3 +294,27 @@ def test_a_change_undone_since_the_live_build_is_still_counted_against_the_live_
     assert d.rows_changed["marts.fundamentals"]["removed"] > 0
     assert d.rows_changed["marts.valuation"]["removed"] >= 3
     assert any("named by no line" in w for w in d.warnings)
+
+
+def test_a_build_failing_after_taking_a_kept_warehouse_over_leaves_the_live_one_and_the_newer_kept_one(days, monkeypatch):
+    from pipeline.build import run
+    from pipeline.build.publish import rollback
+    from pipeline.raw.files import file_sha256
+
+    a, b, c = _three_days(days)
+    live = file_sha256(days.paths.warehouse)
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed mid-build")
+
+    models = run._run_models
+    monkeypatch.setattr(run, "_run_models", killed)
+    days.ingest(datetime(2025, 7, 31, 18, 0))
+    with pytest.raises(RuntimeError, match="killed mid-build"):
+        build(days.paths)
+    # A was taken over and is gone with the failed build (its pruning would have deleted it); nothing else moved
+    assert not a.exists() and not list(days.paths.warehouses_dir.glob(".building-*"))
+    assert file_sha256(days.paths.warehouse) == live and b.exists() and c.exists()
+    assert rollback(days.paths).restored == b
+    monkeypatch.setattr(run, "_run_models", models)
+    assert build(days.paths).incremental  # and the next build goes on (from a copy: nothing kept is due)

@@ -361,11 +361,13 @@ def fetch_log(records: list) -> list[tuple]:
     `periods_lost` (periods the previous pull held). Empty answers leave no rows in the other raw tables; here
     they are visible."""
     rows = []
+    code_of: dict[str, str] = {}  # a firm has a dozen fetches: each code normalised once
     for record in records:
         symbol = str(record.args.get("symbol", ""))
         if symbol[-6:].isdigit():
-            rows.append((record.function, codes.normalize_code(symbol[-6:]), record.fetched_at, record.rows,
-                         [str(f) for f in record.flags]))
+            digits = symbol[-6:]
+            code = code_of.get(digits) or code_of.setdefault(digits, codes.normalize_code(digits))
+            rows.append((record.function, code, record.fetched_at, record.rows, [str(f) for f in record.flags]))
     return rows
 
 

@@ -143,8 +143,9 @@ class NormalizedCache:
                 index.update(dict.fromkeys((r.path for r in batch), name))
             tables.normalised += len(missing)
             tables.cached += len(versions) - len(missing)
-            tables.segments[table] = [where / name for name in sorted({index[r.path] for r in versions})]
-            tables.segment_of[table] = {r.path: where / index[r.path] for r in versions}
+            segment = {name: where / name for name in {index[r.path] for r in versions}}  # one Path per segment
+            tables.segments[table] = [segment[name] for name in sorted(segment)]
+            tables.segment_of[table] = {r.path: segment[index[r.path]] for r in versions}
             tables.per_file[table] = per_file_columns(table, versions, last_seen).with_columns(
                 pl.Series(PAYLOAD, [r.path for r in versions], dtype=pl.String)
             )

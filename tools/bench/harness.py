@@ -7,9 +7,10 @@
 3. the full market: a generated sample of --firms × --years (its raw layer generated once and cached under
    <data dir>/bench/), built at each of --scales firms: the raw-to-warehouse build's time and peak memory, cold
    (nothing normalised yet) and warm (a full rebuild, `build --full`), and its ratio to the I/O floor, the
-   time DuckDB takes just to read every column of the same raw files; then the incremental build a daily refresh
-   runs, after a day's price snapshot for every firm and 5 firms' new statements (tools/bench/day.py, on a
-   scratch copy: the cached raw layer is never changed);
+   time DuckDB takes just to read every column of the same raw files; then the incremental builds a daily refresh
+   runs, each after a day's price snapshot for every firm and 5 firms' new statements (tools/bench/day.py, on a
+   scratch copy: the cached raw layer is never changed), on the first day (from a copy of the live warehouse) and
+   on the third (the steady state: the kept warehouse its pruning would delete, taken over in place);
 4. reports for the full market (Excel and HTML): time, sizes, and whether the workbook fits Excel's limits;
 5. the live-ingestion request budget (tools.bench.budget).
 
