@@ -271,7 +271,7 @@ def test_a_kept_warehouse_in_use_linked_or_changed_is_never_taken_over(days, tmp
         d = build(days.paths, on_step=steps.append)
         assert d.incremental and d.reused == ""
         assert any(s.startswith("incremental build from leasewatch.duckdb") for s in steps)
-        assert ("open in another process: not reused" in " ".join(steps)) == (hold == "open in another process")
+        assert ("open in another process: not taken over" in " ".join(steps)) == (hold == "open in another process")
         if hold == "linked under another name":
             assert file_sha256(tmp_path / "analyst-copy.duckdb") == sha
         if reader is not None:
@@ -318,3 +318,72 @@ def test_a_build_failing_after_taking_a_kept_warehouse_over_leaves_the_live_one_
     assert rollback(days.paths).restored == b
     monkeypatch.setattr(run, "_run_models", models)
     assert build(days.paths).incremental  # and the next build goes on (from a copy: nothing kept is due)
+
+
+def _flip_keeping_time(path, where: int) -> None:
+    stat = path.stat()
+    os.chmod(path, 0o644)
+    with path.open("r+b") as fh:
+        fh.seek(where)
+        byte = fh.read(1)
+        fh.seek(where)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    os.chmod(path, 0o444)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_a_kept_warehouse_with_bit_rot_that_kept_its_time_is_never_built_on(days):
+    a, _b, _c = _three_days(days)
+    _flip_keeping_time(a, a.stat().st_size // 3)
+    days.ingest(datetime(2025, 7, 31, 18, 0))
+    d = days.build_and_compare()  # from a copy of the live warehouse, equal to a full build
+    assert d.incremental and d.reused == ""
+    assert any(a.name in w and "changed after it was published" in w for w in d.warnings)
+
+
+def test_full_every_counts_builds_in_a_row_when_kept_warehouses_are_taken_over(days, monkeypatch):
+    monkeypatch.setattr(incremental, "FULL_EVERY", 5)
+    results = [build(days.paths) for _ in range(10)]
+    assert [r.incremental for r in results] == [True, True, True, True, False, True, True, True, True, False]
+    assert any(r.reused for r in results)
+
+
+def test_a_kept_warehouse_that_cannot_be_made_writable_is_left_as_it_was(days, monkeypatch):
+    from pipeline.build import run
+
+    a, _b, _c = _three_days(days)
+    chmod, inode = os.chmod, a.stat().st_ino
+
+    def not_owner(path, mode, *args, **kwargs):  # as for a file another user owns in a shared data directory
+        if os.stat(path).st_ino == inode:
+            raise PermissionError(1, "Operation not permitted", str(path))
+        return chmod(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(run.os, "chmod", not_owner)
+    steps, seen = [], []
+
+    def step(message):
+        steps.append(message)
+        if message.startswith("incremental build from leasewatch.duckdb"):  # falling back to a copy: A as it was
+            seen.append(a.exists() and a.stat().st_mode & 0o777 == 0o444)
+
+    days.ingest(datetime(2025, 7, 31, 18, 0))
+    d = build(days.paths, on_step=step)
+    assert d.incremental and d.reused == "" and any("cannot be taken over" in s for s in steps)
+    assert seen == [True]  # under its name and read-only when the build went on (its pruning then deleted it)
+
+
+def test_a_kept_warehouse_this_process_has_open_is_never_taken_over(days):
+    a, _b, _c = _three_days(days)
+    reader = duckdb.connect(str(a), read_only=True)  # DuckDB's lock does not bar the process that holds it
+    try:
+        days.ingest(datetime(2025, 7, 31, 18, 0))
+        assert build(days.paths).reused == ""
+        assert reader.execute("select count(*) from marts.fundamentals").fetchone()[0] > 0
+    finally:
+        reader.close()
+
+
+def test_with_two_kept_warehouses_none_is_taken_over(days):
+    results = [build(days.paths, keep=2) for _ in range(4)]
+    assert all(r.incremental and r.reused == "" for r in results)

@@ -88,23 +88,49 @@ def generations(paths: Paths) -> list[Path]:
     return [folder / name for name in names if (folder / name).is_file()]
 
 
-def reusable(paths: Paths, keep: int) -> list[Path]:
-    """Kept warehouses that the pruning after the next publish deletes anyway, newest first: an incremental build may
-    take one over and bring it up to date in place instead of copying the live warehouse (run.py). Only rollback
-    targets below the newest `keep - 1`, never the live one, never a file another name links to (it would change
-    with it), never one whose size or modification time differ from the published ones."""
+TAKE_OVER_MIN_KEEP = 3  # a build may take a kept warehouse over only when another stays a rollback target meanwhile
+
+
+def reusable(paths: Paths, keep: int) -> list[tuple[Path, publish_log.Entry]]:
+    """Kept warehouses that the pruning after the next publish deletes anyway, newest first, each with the publish
+    log's entry for it: an incremental build may take one over and bring it up to date in place instead of copying
+    the live warehouse (run.py; it checks the entry's SHA-256 first). Only rollback targets below the newest
+    `keep - 1`, and only with `keep` ≥ 3, so that a build failing after taking one over still leaves a rollback
+    target; never the live one, a file another name links to (it would change with it), one whose size or
+    modification time differ from the published ones, or one this process has open (DuckDB's lock, which keeps
+    other processes out, does not bar the process that holds it)."""
     folder = paths.warehouses_dir
-    if not folder.is_dir():
+    if keep < TAKE_OVER_MIN_KEEP or not folder.is_dir():
         return []
     latest = {e.generation: e for e in publish_log.stack(publish_log.entries(folder))}
     stack = generations(paths)
     live = current_generation(paths, stack)
-    doomed = stack[: len(stack) - (keep - 1)] if keep > 1 else stack
+    doomed = stack[: len(stack) - (keep - 1)]
+    held = _open_here()
     out = []
     for path in reversed(doomed):
-        if path == live or os.stat(path).st_nlink != 1 or not publish_log.unchanged_stat(path, latest[path.name]):
+        stat = os.stat(path)
+        if (path == live or stat.st_nlink != 1 or (stat.st_dev, stat.st_ino) in held
+                or not publish_log.unchanged_stat(path, latest[path.name])):
             continue
-        out.append(path)
+        out.append((path, latest[path.name]))
+    return out
+
+
+def _open_here() -> set[tuple[int, int]]:
+    """(device, inode) of every file this process has open (Linux's /proc; elsewhere nothing is known)."""
+    fds = Path("/proc/self/fd")
+    out = set()
+    try:
+        entries = list(fds.iterdir())
+    except OSError:
+        return out
+    for fd in entries:
+        try:
+            stat = fd.stat()
+        except OSError:  # closed meanwhile (the listing's own descriptor)
+            continue
+        out.add((stat.st_dev, stat.st_ino))
     return out
 
 

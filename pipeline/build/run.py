@@ -16,6 +16,7 @@ import math
 import os
 import re
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,6 +169,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     from pipeline.normalize.cache import NormalizedCache
 
     started = time.perf_counter()
+    ahead = {} if full else _hash_ahead(paths, keep)
     store = RawStore(paths.raw_dir)
     records = store.records()
     unnamed = store.check_named(records)
@@ -233,7 +235,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
         try:
             result = None
             if start.path is not None:
-                con, start, reused = _open_base(paths, start, fingerprint, keep, target, step)
+                con, start, reused = _open_base(paths, start, fingerprint, keep, target, step, warnings, ahead)
                 try:
                     result = _build_incremental(con, tables, fetch_log(records), step, fingerprint, start,
                                                 paths.warehouse if reused else None)
@@ -283,21 +285,67 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     return result
 
 
+def _hash_ahead(paths: Paths, keep: int) -> dict[Path, tuple[threading.Thread, dict]]:
+    """Start hashing, on a second thread, the kept warehouse a build will likely take over (see _open_base), so
+    that its SHA-256 (2.9 s for the full market's 3.6 GB) is taken while this thread reads the raw layer."""
+    ahead = {}
+    try:
+        candidates = reusable(paths, keep)[:1]
+    except (LeasewatchError, OSError):  # an unreadable publish log or folder: the build reports it where it reads them
+        return ahead
+    for path, _entry in candidates:
+        box: dict = {}
+
+        def work(path: Path = path, box: dict = box) -> None:
+            try:
+                box["digest"] = publish_log.digest(path)
+            except OSError as exc:
+                box["error"] = exc
+
+        thread = threading.Thread(target=work, name=f"hash {path.name}", daemon=True)
+        thread.start()
+        ahead[path] = (thread, box)
+    return ahead
+
+
+def _digest_of(path: Path, ahead: Mapping[Path, tuple[threading.Thread, dict]]) -> publish_log.Digest | None:
+    """`path`'s digest, from the thread hashing it ahead when there is one; None when it cannot be read."""
+    if path in ahead:
+        thread, box = ahead[path]
+        thread.join()
+        return box.get("digest")
+    try:
+        return publish_log.digest(path)
+    except OSError:
+        return None
+
+
 def _open_base(paths: Paths, live: incremental.Base, fingerprint: str, keep: int, target: Path,
-               step: Callable[[str], None]):
+               step: Callable[[str], None], warnings: list[str],
+               ahead: Mapping[Path, tuple[threading.Thread, dict]] | None = None):
     """A connection to `target`, the next generation, made from a kept warehouse the pruning after this build
     deletes anyway: moved to `target` and brought up to date in place, it costs no copy (the full market's live
-    file is 3.6 GB, 15 s to copy here). It must have a build state this build can start from, and no client may
-    have it open: a reader holding it since it was live keeps DuckDB's lock on it, and the build leaves it as it was
-    and tries the next. Otherwise `target` is a copy of the live warehouse. Returns the connection, the base and
-    the reused generation's name ('' for a copy).
+    file is 3.6 GB, 15 s to copy here). Before it is taken over, its SHA-256 must still be the one published (bit
+    rot that kept the file's time is caught here, as rollback would catch it) and its build state one this build
+    can start from; no client may have it open: a reader in another process holding it since it was live keeps
+    DuckDB's lock on it, one in this process is seen in /proc (publish.reusable). A file that cannot be taken over
+    is left as it was (its name, mode, bytes and time) and the next is tried. Otherwise `target` is a copy of the
+    live warehouse. Returns the connection, the base and the taken-over generation's name ('' for a copy).
 
-    What it costs: a build that fails after taking one over leaves one rollback target fewer than `keep` until
-    the next build (the one it would have pruned on success)."""
+    The chain of incremental builds goes on from the live warehouse's (FULL_EVERY counts builds in a row); the
+    growth check is the taken-over file's own. What it costs: a build that fails after taking one over leaves one
+    rollback target fewer until the next build (the one it would have pruned on success; keep ≥ 3 leaves another)."""
     import duckdb
 
     settings = _duckdb_settings(target.parent)
-    for kept in reusable(paths, keep):
+    for kept, entry in reusable(paths, keep):
+        digest = _digest_of(kept, ahead or {})
+        if digest is None or digest.sha256 != entry.sha256:
+            warnings.append(f"the kept warehouse {kept} changed after it was published (its SHA-256 is not the one in "
+                            f"{publish_log.LOG}, line {entry.seq}): not built on; pruning deletes it, and "
+                            "`leasewatch verify --full` names such files")
+            step(f"warning: {warnings[-1]}")
+            continue
         start = incremental.base(kept, fingerprint)
         if start.path is None:
             continue
@@ -306,14 +354,20 @@ def _open_base(paths: Paths, live: incremental.Base, fingerprint: str, keep: int
             os.chmod(target, 0o644)
             con = duckdb.connect(str(target), config=settings)
         except BaseException as exc:
-            os.chmod(target, 0o444)  # back as it was: its name, its mode, its bytes and time untouched
-            os.replace(target, kept)
+            os.replace(target, kept)  # back as it was: its name first, then its mode; its bytes and time untouched
+            try:
+                os.chmod(kept, 0o444)
+            except OSError:
+                pass
             if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
-                step(f"{kept.name} is open in another process: not reused")
+                step(f"{kept.name} is open in another process: not taken over")
+                continue
+            if isinstance(exc, (OSError, duckdb.Error)):
+                step(f"{kept.name} cannot be taken over ({str(exc).strip().splitlines()[0]}): not taken over")
                 continue
             raise
         step(f"incremental build from {kept.name}, reused in place (a kept warehouse this build would delete)")
-        return con, start, kept.name
+        return con, incremental.Base(target, chain=live.chain, full_blocks=start.full_blocks), kept.name
     step(f"incremental build from {live.path.name}")
     shutil.copyfile(live.path, target)  # copy_file_range: a reflink where the filesystem has them
     os.chmod(target, 0o644)
