@@ -387,3 +387,22 @@ def test_a_kept_warehouse_this_process_has_open_is_never_taken_over(days):
 def test_with_two_kept_warehouses_none_is_taken_over(days):
     results = [build(days.paths, keep=2) for _ in range(4)]
     assert all(r.incremental and r.reused == "" for r in results)
+
+
+def test_the_kept_warehouse_hashed_ahead_is_taken_over_even_when_its_hash_ends_late(days, monkeypatch):
+    import time
+
+    from pipeline.build import publish_log
+
+    a, _b, _c = _three_days(days)
+    digest = publish_log.digest
+
+    def slow(path):  # the full market's 3.6 GB take 2.9 s: the file is still open when the build gets there
+        if path == a:
+            with open(path, "rb"):
+                time.sleep(3)
+        return digest(path)
+
+    monkeypatch.setattr(publish_log, "digest", slow)
+    days.ingest(datetime(2025, 7, 31, 18, 0))
+    assert build(days.paths).reused == a.name

@@ -338,6 +338,8 @@ def _open_base(paths: Paths, live: incremental.Base, fingerprint: str, keep: int
     import duckdb
 
     settings = _duckdb_settings(target.parent)
+    for thread, _box in (ahead or {}).values():
+        thread.join()  # its open file would count as one this process holds (publish.reusable)
     for kept, entry in reusable(paths, keep):
         digest = _digest_of(kept, ahead or {})
         if digest is None or digest.sha256 != entry.sha256:
