@@ -39,6 +39,20 @@ def paths_under(root: Path) -> Paths:
     return Paths.resolve(root / "data", root / "reports")
 
 
+def flip_keeping_time(path: Path, offset: int | None = None) -> None:
+    """Flip one byte (in the middle of the file unless `offset` says where) and put the file's mode and
+    modification time back, as bit rot would leave it."""
+    stat = path.stat()
+    os.chmod(path, 0o644)
+    with path.open("r+b") as fh:
+        fh.seek(stat.st_size // 2 if offset is None else offset)
+        byte = fh.read(1)
+        fh.seek(-1, os.SEEK_CUR)
+        fh.write(bytes([byte[0] ^ 0x20]))
+    os.chmod(path, stat.st_mode & 0o777)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
 def copy_built(built: Paths, root: Path) -> Paths:
     """A private copy of a built data directory (raw layer, kept warehouses, run log), much faster than building.
     The live warehouse is linked to its kept file again, as a build leaves it."""

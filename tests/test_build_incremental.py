@@ -21,6 +21,7 @@ from pipeline.extract.universe import sync
 from pipeline.raw.store import RawStore
 from tests import period_fixture
 from tests.fake_akshare import World
+from tests.ops_worker import flip_keeping_time
 from tests.test_ingest_daily import h1_2025
 
 COMPARED_SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts")
@@ -320,21 +321,9 @@ def test_a_build_failing_after_taking_a_kept_warehouse_over_leaves_the_live_one_
     assert build(days.paths).incremental  # and the next build goes on (from a copy: nothing kept is due)
 
 
-def _flip_keeping_time(path, where: int) -> None:
-    stat = path.stat()
-    os.chmod(path, 0o644)
-    with path.open("r+b") as fh:
-        fh.seek(where)
-        byte = fh.read(1)
-        fh.seek(where)
-        fh.write(bytes([byte[0] ^ 0xFF]))
-    os.chmod(path, 0o444)
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-
-
 def test_a_kept_warehouse_with_bit_rot_that_kept_its_time_is_never_built_on(days):
     a, _b, _c = _three_days(days)
-    _flip_keeping_time(a, a.stat().st_size // 3)
+    flip_keeping_time(a, a.stat().st_size // 3)
     days.ingest(datetime(2025, 7, 31, 18, 0))
     d = days.build_and_compare()  # from a copy of the live warehouse, equal to a full build
     assert d.incremental and d.reused == ""

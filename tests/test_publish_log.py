@@ -19,7 +19,7 @@ from pipeline.build import publish_log
 from pipeline.build.publish import current_generation, generations
 from pipeline.build.run import build
 from pipeline.cli import app
-from tests.ops_worker import copy_built
+from tests.ops_worker import copy_built, flip_keeping_time
 
 runner = CliRunner()
 REVENUE = "select revenue_q from marts.fundamentals where code = '300001' order by period_end desc limit 1"
@@ -108,14 +108,7 @@ def test_rollback_refuses_bit_rot_that_keeps_the_file_time(tmp_path, fixture_pat
     paths = copy_built(fixture_paths, tmp_path)
     build(paths)
     earlier = generations(paths)[-2]
-    stat = earlier.stat()
-    os.chmod(earlier, 0o644)
-    with earlier.open("r+b") as fh:
-        fh.seek(stat.st_size // 2)
-        byte = fh.read(1)
-        fh.seek(stat.st_size // 2)
-        fh.write(bytes([byte[0] ^ 0x01]))
-    os.utime(earlier, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    flip_keeping_time(earlier)
     result = rollback(paths)
     assert result.exit_code == 8 and "changed after it was published" in result.output
 

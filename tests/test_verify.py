@@ -4,7 +4,6 @@ damaged file (issue 17 point 1): raw packs, normalised cache segments, kept ware
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import duckdb
 from typer.testing import CliRunner
@@ -14,25 +13,13 @@ from pipeline.build.run import build
 from pipeline.cli import app
 from pipeline.config import Paths
 from pipeline.raw.store import RawStore
-from tests.ops_worker import copy_built
+from tests.ops_worker import copy_built, flip_keeping_time
 
 runner = CliRunner()
 
 
 def verify(paths: Paths, *args: str):
     return runner.invoke(app, ["--data-dir", str(paths.data_dir), "verify", *args])
-
-
-def flip_keeping_time(path: Path, offset: int | None = None) -> None:
-    """Flip one byte in the middle of a file and put its modification time back, as bit rot would leave it."""
-    stat = path.stat()
-    os.chmod(path, 0o644)
-    with path.open("r+b") as fh:
-        fh.seek(stat.st_size // 2 if offset is None else offset)
-        byte = fh.read(1)
-        fh.seek(-1, os.SEEK_CUR)
-        fh.write(bytes([byte[0] ^ 0x20]))
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def test_a_clean_data_directory_verifies(tmp_path, fixture_paths):

@@ -16,8 +16,9 @@ import math
 import os
 import re
 import shutil
-import threading
 import time
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
@@ -169,7 +170,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     from pipeline.normalize.cache import NormalizedCache
 
     started = time.perf_counter()
-    ahead = {} if full else _hash_ahead(paths, keep)
+    ahead = {} if full else _check_ahead(paths, keep)
     store = RawStore(paths.raw_dir)
     records = store.records()
     unnamed = store.check_named(records)
@@ -285,44 +286,30 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
     return result
 
 
-def _hash_ahead(paths: Paths, keep: int) -> dict[Path, tuple[threading.Thread, dict]]:
-    """Start hashing, on a second thread, the kept warehouse a build will likely take over (see _open_base), so
-    that its SHA-256 (2.9 s for the full market's 3.6 GB) is taken while this thread reads the raw layer."""
-    ahead = {}
+def _check_ahead(paths: Paths, keep: int) -> dict[Path, Future]:
+    """Start checking, on a second thread, the kept warehouse a build will likely take over (see _open_base) against
+    the publish log: its SHA-256 (2.9 s for the full market's 3.6 GB) is taken while this thread reads the raw layer."""
     try:
         candidates = reusable(paths, keep)[:1]
     except (LeasewatchError, OSError):  # an unreadable publish log or folder: the build reports it where it reads them
-        return ahead
-    for path, _entry in candidates:
-        box: dict = {}
-
-        def work(path: Path = path, box: dict = box) -> None:
-            try:
-                box["digest"] = publish_log.digest(path)
-            except OSError as exc:
-                box["error"] = exc
-
-        thread = threading.Thread(target=work, name=f"hash {path.name}", daemon=True)
-        thread.start()
-        ahead[path] = (thread, box)
+        return {}
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-kept")
+    ahead = {path: pool.submit(_changed, path, entry) for path, entry in candidates}
+    pool.shutdown(wait=False)
     return ahead
 
 
-def _digest_of(path: Path, ahead: Mapping[Path, tuple[threading.Thread, dict]]) -> publish_log.Digest | None:
-    """`path`'s digest, from the thread hashing it ahead when there is one; None when it cannot be read."""
-    if path in ahead:
-        thread, box = ahead[path]
-        thread.join()
-        return box.get("digest")
+def _changed(path: Path, entry: publish_log.Entry) -> str | None:
+    """Why the kept warehouse `path` is not the file `entry` published, its bytes hashed again; None when it is."""
     try:
-        return publish_log.digest(path)
-    except OSError:
-        return None
+        return publish_log.changed(path, entry, full=True)
+    except OSError as exc:
+        return f"it cannot be read: {exc.strerror or exc}"
 
 
 def _open_base(paths: Paths, live: incremental.Base, fingerprint: str, keep: int, target: Path,
                step: Callable[[str], None], warnings: list[str],
-               ahead: Mapping[Path, tuple[threading.Thread, dict]] | None = None):
+               ahead: Mapping[Path, Future] | None = None):
     """A connection to `target`, the next generation, made from a kept warehouse the pruning after this build
     deletes anyway: moved to `target` and brought up to date in place, it costs no copy (the full market's live
     file is 3.6 GB, 15 s to copy here). Before it is taken over, its SHA-256 must still be the one published (bit
@@ -338,14 +325,12 @@ def _open_base(paths: Paths, live: incremental.Base, fingerprint: str, keep: int
     import duckdb
 
     settings = _duckdb_settings(target.parent)
-    for thread, _box in (ahead or {}).values():
-        thread.join()  # its open file would count as one this process holds (publish.reusable)
+    ahead = ahead or {}
+    futures.wait(ahead.values())  # a check's open file would count as one this process holds (publish.reusable)
     for kept, entry in reusable(paths, keep):
-        digest = _digest_of(kept, ahead or {})
-        if digest is None or digest.sha256 != entry.sha256:
-            warnings.append(f"the kept warehouse {kept} changed after it was published (its SHA-256 is not the one in "
-                            f"{publish_log.LOG}, line {entry.seq}): not built on; pruning deletes it, and "
-                            "`leasewatch verify --full` names such files")
+        if (why := ahead[kept].result() if kept in ahead else _changed(kept, entry)) is not None:
+            warnings.append(f"the kept warehouse {kept} changed after it was published ({why}): not built on; "
+                            "pruning deletes it, and `leasewatch verify --full` names such files")
             step(f"warning: {warnings[-1]}")
             continue
         start = incremental.base(kept, fingerprint)
@@ -422,7 +407,8 @@ def fetch_log(records: list) -> list[tuple]:
         symbol = str(record.args.get("symbol", ""))
         if symbol[-6:].isdigit():
             digits = symbol[-6:]
-            code = code_of.get(digits) or code_of.setdefault(digits, codes.normalize_code(digits))
+            if (code := code_of.get(digits)) is None:
+                code = code_of[digits] = codes.normalize_code(digits)
             rows.append((record.function, code, record.fetched_at, record.rows, [str(f) for f in record.flags]))
     return rows
 

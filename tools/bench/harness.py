@@ -444,9 +444,8 @@ def _run(args, paths: Paths, bench_root: Path, scratch: Path, say) -> dict:
     return _summarise(args, scales, markets, samples, modules, budget)
 
 
-def _median_steps(builds: list) -> dict[str, float]:
-    """Each build step's median seconds over the rounds (builds: children, or their results)."""
-    results = [b.result if isinstance(b, Child) else b for b in builds]
+def _median_steps(results: list[dict]) -> dict[str, float]:
+    """Each build step's median seconds over the rounds' results."""
     return {k: median([r["steps"].get(k, 0.0) for r in results]) for k in results[0]["steps"]}
 
 
@@ -484,7 +483,7 @@ def _summarise(args, scales, markets, samples, modules, budget) -> dict:
         warm_peak = median([c.peak_bytes for c in samples[f"warm-{n}"]])
         daily = {k: [c.result[k] for c in samples[f"daily-{n}"]] for k in ("first", "steady")}
         footers = median([c.result["footers_seconds"] for c in samples[f"floor-{n}"]])
-        steps, cold_steps = _median_steps(samples[f"warm-{n}"]), _median_steps(samples[f"cold-{n}"])
+        steps, cold_steps = (_median_steps([c.result for c in samples[f"{kind}-{n}"]]) for kind in ("warm", "cold"))
         per_scale[n] = {
             "floor_s": floor, "footers_s": footers, "cold_s": cold, "warm_s": warm, "cold_peak_bytes": cold_peak,
             "warm_peak_bytes": warm_peak, "warm_steps": steps, "cold_steps": cold_steps,
