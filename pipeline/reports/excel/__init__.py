@@ -1,7 +1,7 @@
 """The Excel workbook: an About page, the benchmark Summary with native charts, and the detail sheets behind it.
 
-book.py holds what every sheet shares (styles, cells, title rows, tables), rules.py the conditional formats; each
-other module writes one sheet or a pair of related ones, as a function of the Book.
+book.py holds what every sheet shares (styles, cells, title rows, tables), stream.py serialises its rows, rules.py
+the conditional formats; each other module writes one sheet or a pair of related ones, as a function of the Book.
 """
 
 from __future__ import annotations
@@ -17,18 +17,21 @@ from pipeline.reports.excel.carry import carry
 from pipeline.reports.excel.economics import economics
 from pipeline.reports.excel.panel import quarterly, segments
 from pipeline.reports.excel.quality import quality
+from pipeline.reports.excel.stream import add_sheet
 from pipeline.reports.excel.summary import chart_data, summary, summary_charts
 from pipeline.reports.excel.universe import universe
 
 __all__ = ["HEADER_ROW", "write_workbook"]
 
 
-def write_workbook(data: ReportData, target: Path) -> Path:
+def write_workbook(data: ReportData, target: Path, *, stock: bool = False) -> Path:
+    """Write the workbook to `target`. `stock` writes its rows through openpyxl's own cells instead of stream.py's
+    serialiser: the same file, five times slower; the tests' reference."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     book = Book(wb, data)
-    sheets = {name: wb.create_sheet(name) for name, _, _ in SHEET_GUIDE}
+    sheets = {name: wb.create_sheet(name) if stock else add_sheet(wb, name) for name, _, _ in SHEET_GUIDE}
     about(book, sheets["About"])
     summary_rows = summary(book, sheets["Summary"])
     charts = chart_data(book, sheets["Chart data"])

@@ -1,6 +1,7 @@
 """Workbook helpers shared by every sheet: the styles, one styled cell, the title rows, label rows and tables.
 
-Streams rows (openpyxl write-only mode) so a full-market universe stays within memory. Amounts are shown in 亿元
+Streams rows (openpyxl write-only mode, each row serialised whole by stream.py) so a full-market universe stays
+within memory. Amounts are shown in 亿元
 (the marts hold 元), ratios as % with one decimal, gaps in pp. Text that comes from upstream (company and segment
 names, details) is always written as a string cell, never as a formula.
 """
@@ -19,6 +20,7 @@ from pipeline import periods
 from pipeline.display import SAMPLE_BANNER
 from pipeline.reports.data import ReportData
 from pipeline.reports.definitions import STATUS_COLOURS, STATUS_LABELS
+from pipeline.reports.excel.stream import Cell, Sheet, data_type, openpyxl_cell, style_id
 
 HEADER_ROW = 4  # rows 1–3: title, subtitle, SAMPLE banner
 YI = 1e8  # 元 per 亿元
@@ -99,49 +101,54 @@ class Book:
         self.center = Alignment(horizontal="center")
         self.rule = Border(bottom=Side(style="thin", color="808080"))
         self.rows: dict[str, int] = {}
-        self._styles: dict[tuple, Any] = {}
+        self._styles: dict[tuple, str] = {}  # (kind, font, fill, align, risky) → style id
+        self._arrays: dict[str, Any] = {}  # style id → openpyxl's style array
 
     def append(self, ws, cells: list, *, wrapped: Iterable[tuple[Any, float]] = ()) -> int:
-        """Append one row; returns its row number (write-only sheets do not tell). `wrapped` lists (text, column
-        width) of wrapping cells: the row gets the height they need, since not every spreadsheet fits it on open."""
+        """Append one row of `cell`s (or None); returns its row number (write-only sheets do not tell). `wrapped`
+        lists (text, column width) of wrapping cells: the row gets the height they need, since not every
+        spreadsheet fits it on open."""
         lines = max([wrapped_lines(text, width) for text, width in wrapped] + [1])
         if lines > 1:
             ws.row_dimensions[self.rows.get(ws.title, 0) + 1].height = 12.5 * lines
+        if not isinstance(ws, Sheet):  # a stock openpyxl sheet (the tests' reference writer)
+            cells = [openpyxl_cell(ws, c, self._arrays) for c in cells]
         ws.append(cells)
         self.rows[ws.title] = self.rows.get(ws.title, 0) + 1
         return self.rows[ws.title]
 
-    def cell(self, ws, value: Any, kind: str = "text", *, font=None, fill=None, align=None):
+    def cell(self, ws, value: Any, kind: str = "text", *, font=None, fill=None, align=None) -> Cell | None:
         """One styled cell, or None for an empty unfilled one. Upstream text is a string cell even when it starts
         like a formula."""
-        from openpyxl.cell import WriteOnlyCell
-
         value = self._convert(value, kind)
         if value is None and fill is None:
             return None
-        cell = WriteOnlyCell(ws, value=value)
-        risky = False
-        if isinstance(value, str):
-            cell.data_type = "s"  # never 'f' (formula) or 'e' (an error code such as #N/A)
-            risky = value.startswith(FORMULA_TRIGGERS)
+        risky = isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
         if align is None and kind in ("flag", "code", "period", "date"):
             align = self.center
-        # Styling a cell hashes every style object; copying a finished style array is what makes big sheets fast.
+        # Styling a cell hashes every style object: each combination is styled once, the first time it is met.
         key = (kind, id(font), id(fill), id(align), risky)
         style = self._styles.get(key)
         if style is None:
-            if kind in FORMATS:
-                cell.number_format = FORMATS[kind]
-            cell.font = font or self.font_body
-            if fill is not None:
-                cell.fill = fill
-            if align is not None:
-                cell.alignment = align
-            if risky:
-                cell.quotePrefix = True  # stays text when a user edits the cell in Excel
-            self._styles[key] = style = copy(cell._style)
-        cell._style = copy(style)
-        return cell
+            self._styles[key] = style = self._style(ws, value, kind, font, fill, align, risky)
+        return Cell(value, data_type(value), style)
+
+    def _style(self, ws, value, kind: str, font, fill, align, risky: bool) -> str:
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)  # a date value gives the cell a date format unless `kind` has one
+        if kind in FORMATS:
+            cell.number_format = FORMATS[kind]
+        cell.font = font or self.font_body
+        if fill is not None:
+            cell.fill = fill
+        if align is not None:
+            cell.alignment = align
+        if risky:
+            cell.quotePrefix = True  # stays text when a user edits the cell in Excel
+        style = style_id(self.wb, cell._style)
+        self._arrays[style] = copy(cell._style)
+        return style
 
     @staticmethod
     def _convert(value: Any, kind: str):
