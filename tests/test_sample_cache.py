@@ -92,3 +92,91 @@ def test_a_raw_layer_that_lost_its_manifest_is_never_overwritten_by_a_copy(tmp_p
         ingest_sample(RawStore(tmp_path / "b" / "raw"), firms=2, years=1)
     assert all(p in sorted(q.read_bytes() for q in (tmp_path / "b" / "raw" / "packs").rglob("*.parquet"))
                for p in packs_before)
+
+
+def normalised_by(monkeypatch) -> list[int]:
+    """Counts, per build, the payloads read and typed from the raw layer (not taken from a normalised cache)."""
+    from pipeline.normalize import cache
+
+    counts: list[int] = []
+    prepare = cache.NormalizedCache.prepare
+
+    def counting(self, *args, **kwargs):
+        tables = prepare(self, *args, **kwargs)
+        counts.append(tables.normalised)
+        return tables
+
+    monkeypatch.setattr(cache.NormalizedCache, "prepare", counting)
+    return counts
+
+
+def marts_of(paths) -> dict[str, list]:
+    import duckdb
+
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        names = [n for (n,) in con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()]
+        return {n: sorted(map(repr, con.execute(f"select * from marts.{n}").fetchall())) for n in names}
+
+
+def demo_at(root, firms=3, years=2):
+    from pipeline.config import Paths
+    from pipeline.ops import demo
+
+    paths = Paths.resolve(root / "data", root / "reports")
+    demo.run(paths, firms=firms, years=years)
+    return paths
+
+
+def test_the_demo_keeps_the_samples_normalised_rows_and_the_next_demo_copies_them(tmp_path, cache, monkeypatch):
+    counts = normalised_by(monkeypatch)
+    first = demo_at(tmp_path / "a")  # replays the sample, normalises it and keeps both
+    (entry,) = [p for p in cache.iterdir() if p.is_dir()]
+    from pipeline.normalize.cache import fingerprint
+
+    assert (entry / sample_cache.NORMALIZED / fingerprint()).is_dir()
+    second = demo_at(tmp_path / "b")
+    assert counts[0] > 0 and counts[1] == 0  # the second build typed nothing: every payload came with the copy
+    assert marts_of(second) == marts_of(first)
+
+    monkeypatch.setenv("LEASEWATCH_SAMPLE_CACHE", "off")
+    assert marts_of(demo_at(tmp_path / "c")) == marts_of(first)  # and equal what a demo without any cache builds
+
+
+def test_a_damaged_normalised_copy_is_typed_again_and_an_entry_without_one_gets_one(tmp_path, cache, monkeypatch):
+    from pipeline.normalize.cache import fingerprint
+
+    reference = demo_at(tmp_path / "a")
+    (entry,) = [p for p in cache.iterdir() if p.is_dir()]
+    kept = entry / sample_cache.NORMALIZED / fingerprint()
+    segment = next(kept.rglob("income/*.parquet"))
+    damaged = bytearray(segment.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    segment.write_bytes(bytes(damaged))
+    counts = normalised_by(monkeypatch)
+    paths = demo_at(tmp_path / "b")
+    assert counts[0] > 0  # the income payloads of the damaged segment were typed again from the raw layer
+    assert marts_of(paths) == marts_of(reference)
+    demo_at(tmp_path / "b2")
+    assert counts[1] == 0  # the build's new segments replaced the damaged copy in the entry
+
+    import shutil
+
+    shutil.rmtree(entry / sample_cache.NORMALIZED)  # an entry from before normalised copies were kept
+    demo_at(tmp_path / "c")
+    assert kept.is_dir() and counts[-1] > 0
+    monkeypatch.setattr("pipeline.normalize.cache.fingerprint", lambda: "0" * 16)  # the normaliser changed
+    demo_at(tmp_path / "d")
+    assert counts[-1] > 0 and [p.name for p in (entry / sample_cache.NORMALIZED).iterdir()] == ["0" * 16]
+
+
+def test_a_normalised_copy_goes_only_where_nothing_is_normalised_yet(tmp_path, cache):
+    demo_at(tmp_path / "a")
+    (entry,) = [p for p in cache.iterdir() if p.is_dir()]
+    target = tmp_path / "b" / "normalized"
+    target.mkdir(parents=True)
+    (target / "mine").write_text("a build's own cache", encoding="utf-8")
+    assert not sample_cache.restore_normalized(entry, target) and (target / "mine").read_text() == "a build's own cache"
+    assert not sample_cache.restore_normalized(None, tmp_path / "c")  # the cache is off
+    assert not sample_cache.restore_normalized(tmp_path / "no-entry", tmp_path / "c") and not (tmp_path / "c").exists()
+    sample_cache.save_normalized(tmp_path / "no-entry", target)  # nothing to keep it in: no error, nothing written
+    assert not (tmp_path / "no-entry").exists()

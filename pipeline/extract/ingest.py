@@ -20,6 +20,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Callable
 
 from pipeline import codes, sources
@@ -73,6 +74,9 @@ class IngestReport:
     already_stored: int = 0  # the sample was in the raw layer already: nothing was replayed
     restored: int = 0  # the sample's fetches copied from a cache entry (sample_cache.py) instead of replayed
     restored_from: str | None = None
+    # the sample cache entry this raw layer is exactly a copy of (restored from it, or replayed into an empty raw
+    # layer and saved to it); None otherwise
+    sample_entry: Path | None = None
 
     def add(self, record: RawRecord) -> None:
         self.calls += 1
@@ -185,7 +189,7 @@ def ingest_sample(
     empty = not store.root.exists() or not any(store.root.iterdir())
     cached = sample_cache.entry(stamp, SampleSource.version)
     if empty and (restored := sample_cache.restore(cached, store)):
-        return IngestReport(restored=restored, restored_from=str(cached))
+        return IngestReport(restored=restored, restored_from=str(cached), sample_entry=cached)
 
     total = IngestReport()
     first_year = SAMPLE_VINTAGES[0].year - years + 1
@@ -199,6 +203,7 @@ def ingest_sample(
     os.replace(tmp, stamp_path)
     if empty and not total.failures:  # the raw layer is exactly the replay: keep it for the next empty one
         sample_cache.save(cached, store, records, [SAMPLE_STAMP])
+        total.sample_entry = cached
     return total
 
 

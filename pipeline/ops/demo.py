@@ -9,6 +9,7 @@ from typing import Callable
 from pipeline.build.run import build
 from pipeline.config import SAMPLE_FIRMS, SAMPLE_YEARS, Paths
 from pipeline.errors import UsageError
+from pipeline.extract import sample_cache
 from pipeline.extract.ingest import ingest_sample
 from pipeline.raw.store import RawStore
 from pipeline.reports import write_reports
@@ -38,8 +39,13 @@ def run(
             f"{paths.data_dir} holds live data ({len(live)} fetches); the demo would mix the sample into it",
             "run the demo elsewhere: leasewatch --data-dir /tmp/leasewatch-demo demo",
         )
-    ingest_sample(store, firms=firms, years=years, on_progress=on_progress)
+    ingest = ingest_sample(store, firms=firms, years=years, on_progress=on_progress)
+    # the sample's normalised rows come with its raw layer, and a build that had to make them keeps them there
+    if ingest.sample_entry is not None:
+        sample_cache.restore_normalized(ingest.sample_entry, paths.normalized_dir)
     result = build(paths, on_step=on_step)
+    if ingest.sample_entry is not None:
+        sample_cache.save_normalized(ingest.sample_entry, paths.normalized_dir)
     summary = benchmark_summary(paths)
     if on_step:
         on_step("writing the reports")
@@ -48,17 +54,22 @@ def run(
 
 
 def warm_sample_cache(firms: int = SAMPLE_FIRMS, years: int = SAMPLE_YEARS) -> str:
-    """Replay the default sample once into the per-user sample cache (pipeline/extract/sample_cache.py), so that
-    `make demo` copies it instead of replaying it; `make install` runs this."""
+    """Replay the default sample once into the per-user sample cache (pipeline/extract/sample_cache.py), and
+    normalise it, so that `make demo` copies both instead of making them; `make install` runs this."""
     import tempfile
 
-    from pipeline.extract.sample_cache import cache_root
+    from pipeline.normalize.cache import NormalizedCache
 
-    where = cache_root()
+    where = sample_cache.cache_root()
     if where is None:
         return "sample cache is off (LEASEWATCH_SAMPLE_CACHE=off): make demo replays the sample each time"
     with tempfile.TemporaryDirectory() as scratch:
-        report = ingest_sample(RawStore(Path(scratch) / "raw"), firms=firms, years=years)
+        paths = Paths.resolve(Path(scratch), Path(scratch) / "reports")
+        store = RawStore(paths.raw_dir)
+        report = ingest_sample(store, firms=firms, years=years)
+        if report.sample_entry is not None and not sample_cache.restore_normalized(report.sample_entry, paths.normalized_dir):
+            NormalizedCache(paths.normalized_dir).prepare(store)
+            sample_cache.save_normalized(report.sample_entry, paths.normalized_dir)
     return f"sample cache: {where} ({'already there' if report.restored else 'replayed the sample once'})"
 
 
