@@ -73,7 +73,7 @@ def _hang(marker: Path) -> None:
 
 
 def main(mode: str, root: Path, marker: Path) -> None:
-    import pipeline.build.run
+    import pipeline.build.models
     import pipeline.raw.packs as packs
     from pipeline.ops.refresh import refresh
     import pipeline.raw.store as store
@@ -110,7 +110,7 @@ def main(mode: str, root: Path, marker: Path) -> None:
 
         store.append_lines = append_or_hang
     elif mode == "mid-build":
-        pipeline.build.run._run_data_tests = lambda con, *scoped: _hang(marker)
+        pipeline.build.models.run_data_tests = lambda con, *scoped: _hang(marker)
     else:
         raise SystemExit(f"unknown mode {mode}")
     refresh(paths_under(root), fixture_ingest(), force=True, reports=False)

@@ -13,7 +13,8 @@ import pytest
 
 from pipeline import sources
 from pipeline.build import incremental
-from pipeline.build.run import build, load_models
+from pipeline.build.models import load_models
+from pipeline.build.run import build
 from pipeline.config import SQL_DIR, Paths
 from pipeline.extract.ingest import ingest_live
 from pipeline.extract.plan import RefreshPolicy
@@ -298,7 +299,7 @@ def test_a_change_undone_since_the_live_build_is_still_counted_against_the_live_
 
 
 def test_a_build_failing_after_taking_a_kept_warehouse_over_leaves_the_live_one_and_the_newer_kept_one(days, monkeypatch):
-    from pipeline.build import run
+    from pipeline.build import models as sql_models
     from pipeline.build.publish import rollback
     from pipeline.raw.files import file_sha256
 
@@ -308,8 +309,8 @@ def test_a_build_failing_after_taking_a_kept_warehouse_over_leaves_the_live_one_
     def killed(*args, **kwargs):
         raise RuntimeError("killed mid-build")
 
-    models = run._run_models
-    monkeypatch.setattr(run, "_run_models", killed)
+    models = sql_models.run_models
+    monkeypatch.setattr(sql_models, "run_models", killed)
     days.ingest(datetime(2025, 7, 31, 18, 0))
     with pytest.raises(RuntimeError, match="killed mid-build"):
         build(days.paths)
@@ -317,7 +318,7 @@ def test_a_build_failing_after_taking_a_kept_warehouse_over_leaves_the_live_one_
     assert not a.exists() and not list(days.paths.warehouses_dir.glob(".building-*"))
     assert file_sha256(days.paths.warehouse) == live and b.exists() and c.exists()
     assert rollback(days.paths).restored == b
-    monkeypatch.setattr(run, "_run_models", models)
+    monkeypatch.setattr(sql_models, "run_models", models)
     assert build(days.paths).incremental  # and the next build goes on (from a copy: nothing kept is due)
 
 

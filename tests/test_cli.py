@@ -8,6 +8,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
+import pipeline.build.models
 import pipeline.build.run
 from pipeline.cli import app
 from pipeline.config import SQL_DIR
@@ -154,7 +155,7 @@ def test_failing_data_test_keeps_the_previous_warehouse(tmp_path, monkeypatch):
     sql = tmp_path / "sql"
     shutil.copytree(SQL_DIR, sql)
     (sql / "tests" / "always_fails.sql").write_text("select 'x' as offending_row")
-    monkeypatch.setattr(pipeline.build.run, "SQL_DIR", sql)
+    monkeypatch.setattr(pipeline.build.models, "SQL_DIR", sql)
     with pytest.raises(DataTestFailed) as raised:
         pipeline.build.run.build(paths)
     assert "always_fails" in str(raised.value) and len(raised.value.failures["always_fails"]) == 1

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-import pipeline.build.run
+import pipeline.build.models
 import pipeline.clock
 import pipeline.runtime.lock
 import pipeline.runtime.runlog
@@ -179,7 +179,7 @@ def test_failed_data_tests_exit_5_keep_the_old_warehouse_and_are_logged(tmp_path
     sql = tmp_path / "sql"
     shutil.copytree(SQL_DIR, sql)
     (sql / "tests" / "always_fails.sql").write_text("select 'x' as offending_row")
-    monkeypatch.setattr(pipeline.build.run, "SQL_DIR", sql)
+    monkeypatch.setattr(pipeline.build.models, "SQL_DIR", sql)
 
     with pytest.raises(DataTestFailed):
         refresh(paths, fixture_ingest(), today=TUESDAY, reports=False)

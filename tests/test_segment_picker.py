@@ -13,7 +13,8 @@ import unicodedata
 import duckdb
 import pytest
 
-from pipeline.build.run import _load_seeds, load_models
+from pipeline.build.models import load_models
+from pipeline.build.seeds import load_seeds
 from pipeline.config import SQL_DIR
 
 PRODUCT, INDUSTRY, REGION = "按产品分类", "按行业分类", "按地区分类"
@@ -31,7 +32,7 @@ def run(rows: list[tuple], reports: dict[str, float] | None = None) -> duckdb.Du
     con = duckdb.connect()
     for schema in ("raw", "seeds", "staging", "intermediate", "marts"):
         con.execute(f"create schema {schema}")
-    _load_seeds(con, None, None)
+    load_seeds(con, None, None)
     con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
     con.execute(
         "create table raw.segments (code varchar, period_end date, raw_sha varchar, last_seen_at timestamp, "

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+import pipeline.build.models
 import pipeline.build.run
 import pipeline.reports.excel
 import pipeline.reports.html
@@ -57,7 +58,7 @@ def test_a_commit_failing_on_a_full_disk_inside_a_model_is_exit_8_not_fix_the_sq
     """Today's main said "model … failed … fix the SQL" (exit 1) or exited 70 on DuckDB's TransactionException."""
     paths = copy_built(fixture_paths, tmp_path)
     before = paths.warehouse.read_bytes()
-    real = pipeline.build.run._run_models
+    real = pipeline.build.models.run_models
 
     def models_on_a_full_disk(con, step, run):
         def failing(model):
@@ -65,7 +66,7 @@ def test_a_commit_failing_on_a_full_disk_inside_a_model_is_exit_8_not_fix_the_sq
 
         return real(con, step, failing)
 
-    monkeypatch.setattr(pipeline.build.run, "_run_models", models_on_a_full_disk)
+    monkeypatch.setattr(pipeline.build.models, "run_models", models_on_a_full_disk)
     with pytest.raises(StorageError) as raised:
         build(paths)
     assert "No space left on device" in raised.value.message and "fix the SQL" not in str(raised.value)

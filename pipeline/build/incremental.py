@@ -2,7 +2,7 @@
 
 A daily refresh changes little: a few firms file, every firm gets one more trading day. A full build recomputes
 every model over every firm and every day; an incremental build starts from an earlier warehouse (the kept one the
-next pruning would delete, taken over in place, or else a copy of the live one: run._open_base) and, model by model
+next pruning would delete, taken over in place, or else a copy of the live one: base.open_base) and, model by model
 in dependency order, deletes and recomputes only the rows that can have changed since that warehouse was built:
 
 - **Raw tables** are merged payload by payload. Each build records what it loaded (ops.build_payloads: one row per

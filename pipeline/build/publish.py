@@ -94,7 +94,7 @@ TAKE_OVER_MIN_KEEP = 3  # a build may take a kept warehouse over only when anoth
 def reusable(paths: Paths, keep: int) -> list[tuple[Path, publish_log.Entry]]:
     """Kept warehouses that the pruning after the next publish deletes anyway, newest first, each with the publish
     log's entry for it: an incremental build may take one over and bring it up to date in place instead of copying
-    the live warehouse (run.py; it checks the entry's SHA-256 first). Only rollback targets below the newest
+    the live warehouse (base.py; it checks the entry's SHA-256 first). Only rollback targets below the newest
     `keep - 1`, and only with `keep` ≥ 3, so that a build failing after taking one over still leaves a rollback
     target; never the live one, a file another name links to (it would change with it), one whose size or
     modification time differ from the published ones, or one this process has open (DuckDB's lock, which keeps

@@ -103,7 +103,7 @@ def refresh(
         except LeasewatchError as exc:
             status = {SourceBlockedError: "blocked", WarehouseLocked: "locked"}.get(type(exc), "failed")
             if isinstance(exc, DataTestFailed):
-                from pipeline.build.run import data_test_names
+                from pipeline.build.models import data_test_names
 
                 run.data_tests = {name: len(exc.failures.get(name, ())) for name in data_test_names()}
             run.finish(status, exc.exit_code, exc.message)

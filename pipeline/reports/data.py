@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import periods
-from pipeline.build.run import data_test_names
+from pipeline.build.models import data_test_names
 from pipeline.config import Paths
 from pipeline.errors import LeasewatchError, UsageError
 from pipeline.build.warehouse import build_info, connect, latest_period, no_reports
