@@ -80,7 +80,7 @@ def test_every_kind_of_value_is_written_as_openpyxl_writes_it(fixture_paths, tmp
     for stock in (False, True):
         wb = Workbook(write_only=True)
         book = Book(wb, data)
-        ws = wb.create_sheet("Values") if stock else add_sheet(wb, "Values")
+        ws = add_sheet(wb, "Values", stock=stock)
         book.append(ws, [])
         book.append(ws, [book.cell(ws, value, kind) for kind, value in EVERY_VALUE] * 2)  # 48 columns: to AV
         book.append(ws, [None, book.cell(ws, None, fill=book.fill_band), None])

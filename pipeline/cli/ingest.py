@@ -63,7 +63,7 @@ def _ingest(ctx, paths, source, firms, years, repull, repull_every, repull_limit
             return
         if report.restored:
             typer.echo(f"Copied the sample's {report.restored} fetches ({firms} firms, {years} years) from the sample cache "
-                       f"{report.restored_from} into {paths.raw_dir}")
+                       f"{report.sample_entry} into {paths.raw_dir}")
             return
         typer.echo(
             f"Fetched {report.calls} frames: {report.new_versions} new versions, {report.unchanged} unchanged"

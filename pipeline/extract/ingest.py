@@ -73,7 +73,6 @@ class IngestReport:
     pending_change: str | None = None
     already_stored: int = 0  # the sample was in the raw layer already: nothing was replayed
     restored: int = 0  # the sample's fetches copied from a cache entry (sample_cache.py) instead of replayed
-    restored_from: str | None = None
     # the sample cache entry this raw layer is exactly a copy of (restored from it, or replayed into an empty raw
     # layer and saved to it); None otherwise
     sample_entry: Path | None = None
@@ -189,7 +188,7 @@ def ingest_sample(
     empty = not store.root.exists() or not any(store.root.iterdir())
     cached = sample_cache.entry(stamp, SampleSource.version)
     if empty and (restored := sample_cache.restore(cached, store)):
-        return IngestReport(restored=restored, restored_from=str(cached), sample_entry=cached)
+        return IngestReport(restored=restored, sample_entry=cached)
 
     total = IngestReport()
     first_year = SAMPLE_VINTAGES[0].year - years + 1

@@ -31,7 +31,7 @@ def write_workbook(data: ReportData, target: Path, *, stock: bool = False) -> Pa
 
     wb = Workbook(write_only=True)
     book = Book(wb, data)
-    sheets = {name: wb.create_sheet(name) if stock else add_sheet(wb, name) for name, _, _ in SHEET_GUIDE}
+    sheets = {name: add_sheet(wb, name, stock=stock) for name, _, _ in SHEET_GUIDE}
     about(book, sheets["About"])
     summary_rows = summary(book, sheets["Summary"])
     charts = chart_data(book, sheets["Chart data"])

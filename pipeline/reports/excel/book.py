@@ -9,7 +9,6 @@ names, details) is always written as a string cell, never as a formula.
 from __future__ import annotations
 
 import csv
-from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -20,7 +19,7 @@ from pipeline import periods
 from pipeline.display import SAMPLE_BANNER
 from pipeline.reports.data import ReportData
 from pipeline.reports.definitions import STATUS_COLOURS, STATUS_LABELS
-from pipeline.reports.excel.stream import Cell, Sheet, data_type, openpyxl_cell, style_id
+from pipeline.reports.excel.stream import Cell, data_type, style_id
 
 HEADER_ROW = 4  # rows 1–3: title, subtitle, SAMPLE banner
 YI = 1e8  # 元 per 亿元
@@ -102,7 +101,6 @@ class Book:
         self.rule = Border(bottom=Side(style="thin", color="808080"))
         self.rows: dict[str, int] = {}
         self._styles: dict[tuple, str] = {}  # (kind, font, fill, align, risky) → style id
-        self._arrays: dict[str, Any] = {}  # style id → openpyxl's style array
 
     def append(self, ws, cells: list, *, wrapped: Iterable[tuple[Any, float]] = ()) -> int:
         """Append one row of `cell`s (or None); returns its row number (write-only sheets do not tell). `wrapped`
@@ -111,8 +109,6 @@ class Book:
         lines = max([wrapped_lines(text, width) for text, width in wrapped] + [1])
         if lines > 1:
             ws.row_dimensions[self.rows.get(ws.title, 0) + 1].height = 12.5 * lines
-        if not isinstance(ws, Sheet):  # a stock openpyxl sheet (the tests' reference writer)
-            cells = [openpyxl_cell(ws, c, self._arrays) for c in cells]
         ws.append(cells)
         self.rows[ws.title] = self.rows.get(ws.title, 0) + 1
         return self.rows[ws.title]
@@ -146,9 +142,7 @@ class Book:
             cell.alignment = align
         if risky:
             cell.quotePrefix = True  # stays text when a user edits the cell in Excel
-        style = style_id(self.wb, cell._style)
-        self._arrays[style] = copy(cell._style)
-        return style
+        return style_id(self.wb, cell._style)
 
     @staticmethod
     def _convert(value: Any, kind: str):

@@ -5,7 +5,7 @@ openpyxl's write-only mode still builds a `WriteOnlyCell` for every value, binds
 style at write and streams it through five nested XML contexts: about 25 µs a cell, most of the workbook's time
 (the demo's 250,000 cells: 4 s of a 6 s report). Here a cell is a `Cell` (value, type, style id), decided once by
 `Book.cell`, and a row is one lxml element written whole. What reaches the file is what openpyxl writes for the
-same cells (`tests/test_report_excel.py` compares every sheet's canonical XML with openpyxl's own writer).
+same cells (`tests/test_report_stream.py` compares every sheet's canonical XML with openpyxl's own writer).
 
 Only what the workbook uses is supported: values (text as inline strings, numbers, booleans, dates) with a style, and
 row heights; no comments, hyperlinks or formulas (a text is never a formula: see `Book.cell`).
@@ -65,9 +65,18 @@ class Sheet(WriteOnlyWorksheet):
             self._writer.write_top()
 
 
-def add_sheet(wb, title: str) -> Sheet:
-    """A new `Sheet` at the end of a write-only workbook (what `wb.create_sheet` does for its own kind)."""
-    ws = Sheet(parent=wb, title=title)
+class Reference(WriteOnlyWorksheet):
+    """openpyxl's own write-only worksheet fed the same rows of `Cell`: each becomes the `WriteOnlyCell` openpyxl
+    would have made (the tests' reference writer, five times slower)."""
+
+    def _values_to_row(self, values, row_idx):
+        return super()._values_to_row([openpyxl_cell(self, cell) for cell in values], row_idx)
+
+
+def add_sheet(wb, title: str, *, stock: bool = False) -> Sheet | Reference:
+    """A new sheet at the end of a write-only workbook (what `wb.create_sheet` does for its own kind): a `Sheet`,
+    or with `stock` a `Reference`."""
+    ws = (Reference if stock else Sheet)(parent=wb, title=title)
     wb._add_sheet(ws)
     return ws
 
@@ -104,9 +113,8 @@ class _Writer(WorksheetWriter):
         xf.write(element)
 
 
-def openpyxl_cell(ws, cell: Cell | None, arrays: dict[str, Any]):
-    """The same cell as openpyxl's own `WriteOnlyCell` (for a stock worksheet: the tests' reference writer);
-    `arrays` maps style ids to their style arrays."""
+def openpyxl_cell(ws, cell: Cell | None):
+    """The same cell as openpyxl's own `WriteOnlyCell`, its style array taken from the workbook's list by id."""
     from copy import copy
 
     if cell is None:
@@ -114,5 +122,5 @@ def openpyxl_cell(ws, cell: Cell | None, arrays: dict[str, Any]):
     out = WriteOnlyCell(ws, value=cell.value)
     out.data_type = cell.data_type
     if cell.style:
-        out._style = copy(arrays[cell.style])
+        out._style = copy(ws.parent._cell_styles[int(cell.style)])
     return out
