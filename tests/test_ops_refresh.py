@@ -21,6 +21,7 @@ from pipeline.config import SQL_DIR
 from pipeline.errors import DataTestFailed, LeasewatchError, SourceBlockedError
 from pipeline.extract.ingest import IngestReport
 from pipeline.runtime.runlog import RunLog
+from pipeline.raw import tidy
 from pipeline.raw.store import RawStore
 from pipeline.ops.refresh import Ingest, refresh, rollback
 from tests import akshare_shapes as shapes
@@ -251,8 +252,8 @@ def test_a_refresh_merges_the_small_packs_daily_runs_leave(paths, monkeypatch):
         store.put(source="sample", function="leasewatch_test_only", args={"symbol": "990001"},
                   frame=shapes.hist("990001", {f"2025-01-0{day}": 1.0 + day}), fetched_at=datetime(2025, 1, day),
                   source_version="1.19.5", is_sample=True)
-    assert RawStore(paths.raw_dir).small_packs() == 2
+    assert tidy.small_packs(RawStore(paths.raw_dir)) == 2
     run = refresh(paths, pipeline.ops.refresh.sample_ingest(firms=2, years=2), today=TUESDAY, reports=False)
     assert run.status == "success"
-    assert RawStore(paths.raw_dir).small_packs() == 0
+    assert tidy.small_packs(RawStore(paths.raw_dir)) == 0
     assert "compacted the raw layer" in (paths.logs_dir / "leasewatch.log").read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from pipeline.cli import app
 from pipeline.config import Paths
 from pipeline.raw import packs
 from pipeline.raw.files import content_hash
+from pipeline.raw import tidy
 from pipeline.raw.store import RawCorruptError, RawStore
 from tests import akshare_shapes as shapes
 from tests.conftest import holder
@@ -98,7 +99,7 @@ def test_migration_of_a_one_file_per_payload_store_loses_nothing(tmp_path, fixtu
     after_store = RawStore(old.raw_dir)
     assert hashes(after_store) == before  # every payload's hash before = after
     assert not [p for p in old.raw_dir.rglob("*.parquet") if "packs" not in p.parts]  # the one-file layout is gone
-    assert len(after_store.files()) <= 8 < files_before
+    assert len(tidy.files(after_store)) <= 8 < files_before
     assert after_store.verify(full=True) == []
     build(old)
     assert marts(old.warehouse) == marts_before
@@ -121,10 +122,10 @@ def test_an_interrupted_compaction_leaves_every_payload_readable_and_a_rerun_fin
 
     monkeypatch.setattr(packs, "write_pack", write_then_stop)
     with pytest.raises(KeyboardInterrupt):
-        RawStore(old.raw_dir).compact()
+        tidy.compact(RawStore(old.raw_dir))
     assert hashes(RawStore(old.raw_dir)) == before  # half moved, all readable
     monkeypatch.setattr(packs, "write_pack", real)
-    RawStore(old.raw_dir).compact()
+    tidy.compact(RawStore(old.raw_dir))
     assert hashes(RawStore(old.raw_dir)) == before
     assert not [p for p in old.raw_dir.rglob("*.parquet") if "packs" not in p.parts]
 
@@ -135,7 +136,7 @@ def test_compaction_quarantines_a_damaged_legacy_payload_and_moves_the_rest(tmp_
     store = RawStore(old.raw_dir)
     victim = next(iter(store.versions("stock_zygc_em")))
     holder(store, victim).write_bytes(b"PAR1 torn")
-    report = store.compact()
+    report = tidy.compact(store)
     assert [p.path for p in report.problems] == [victim.path] and report.problems[0].reason.startswith("unreadable")
     assert victim.path not in {r.path for r in RawStore(old.raw_dir).records()}  # hidden until fetched again
     assert report.payloads == len({r.path for r in store.records()})
@@ -144,7 +145,7 @@ def test_compaction_quarantines_a_damaged_legacy_payload_and_moves_the_rest(tmp_
 def test_compacting_an_empty_or_missing_raw_layer_does_nothing(tmp_path):
     result = runner.invoke(app, ["--data-dir", str(tmp_path / "data"), "raw", "compact"])
     assert result.exit_code == 0 and "Nothing to compact" in result.output
-    assert RawStore(tmp_path / "data" / "raw").compact().payloads == 0
+    assert tidy.compact(RawStore(tmp_path / "data" / "raw")).payloads == 0
 
 
 def test_daily_packs_are_merged_into_one_per_function(tmp_path):
@@ -153,9 +154,9 @@ def test_daily_packs_are_merged_into_one_per_function(tmp_path):
         store.put(source="fixture", function="stock_zh_a_hist", args={"symbol": "300001", "adjust": ""},
                   frame=shapes.hist("300001", {f"2025-01-0{day}": 10.0 + day}), fetched_at=datetime(2025, 1, day),
                   source_version="1.19.5", is_sample=False)
-    assert len(store.files()) == 3
+    assert len(tidy.files(store)) == 3
     before = hashes(store)
-    report = store.compact()
+    report = tidy.compact(store)
     assert (report.files_before, report.files_after, report.payloads) == (3, 1, 3)
     assert hashes(RawStore(tmp_path)) == before
     assert len(list((tmp_path / "packs").rglob("*.parquet"))) == 1  # the retired packs are deleted
@@ -206,7 +207,7 @@ def test_a_manifest_path_leading_outside_the_raw_directory_is_never_followed(tmp
         fh.write(json.dumps(forged) + "\n")
     reread = RawStore(tmp_path / "raw")
     assert [r.path for r in reread.records()] == [record.path] and reread.damaged_lines == [2]
-    reread.compact()
+    tidy.compact(reread)
     assert outside.read_bytes() == b"someone else's file"  # neither read, moved nor deleted
 
 
@@ -243,7 +244,7 @@ def test_an_unlisted_pack_nothing_refers_to_is_moved_aside_not_deleted(tmp_path)
               source_version="1.19.5", is_sample=False)
     stray = tmp_path / "packs" / "stock_zh_a_hist" / "20250101T000000000000-999999-1.parquet"
     packs.write_pack(tmp_path, stray.relative_to(tmp_path).as_posix(), [packs.Blob("x/y/z.parquet", "0" * 64, b"")])
-    RawStore(tmp_path).remove_orphans()
+    tidy.remove_orphans(RawStore(tmp_path))
     assert not stray.exists() and list((tmp_path / "quarantine" / "orphans").rglob(stray.name))
 
 
@@ -253,8 +254,8 @@ def test_junk_retire_lines_never_delete_the_manifest_or_a_live_pack(tmp_path, fi
     with (paths.raw_dir / packs.INDEX).open("a") as fh:
         fh.write(json.dumps({"retire": [live, "manifest.jsonl"]}) + "\n")
     before = hashes(RawStore(paths.raw_dir))
-    RawStore(paths.raw_dir).compact()
-    RawStore(paths.raw_dir).remove_orphans()
+    tidy.compact(RawStore(paths.raw_dir))
+    tidy.remove_orphans(RawStore(paths.raw_dir))
     assert (paths.raw_dir / "manifest.jsonl").exists() and (paths.raw_dir / live).exists()
     assert hashes(RawStore(paths.raw_dir)) == before
 

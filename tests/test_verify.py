@@ -12,6 +12,7 @@ from pipeline.build.publish import generations
 from pipeline.build.run import build
 from pipeline.cli import app
 from pipeline.config import Paths
+from pipeline.raw import tidy
 from pipeline.raw.store import RawStore
 from tests.ops_worker import copy_built, flip_keeping_time
 
@@ -27,7 +28,7 @@ def test_a_clean_data_directory_verifies(tmp_path, fixture_paths):
     for args in ([], ["--full"]):
         result = verify(paths, *args)
         assert result.exit_code == 0, result.output
-        assert "nothing damaged" in result.output and f"{len(RawStore(paths.raw_dir).files()):,} raw files" in result.output
+        assert "nothing damaged" in result.output and f"{len(tidy.files(RawStore(paths.raw_dir))):,} raw files" in result.output
         assert f"{len(generations(paths))} kept warehouse(s)" in result.output
 
 
@@ -49,7 +50,7 @@ def test_an_empty_data_directory_verifies_as_empty_and_says_no_warehouse_was_che
 def test_bit_rot_in_a_raw_pack_is_found_by_full_named_and_quarantined(tmp_path, fixture_paths):
     paths = copy_built(fixture_paths, tmp_path)
     store = RawStore(paths.raw_dir)
-    pack = max(store.files(), key=lambda name: store.files()[name])  # the largest pack: the flip lands in a payload
+    pack = max(tidy.files(store), key=lambda name: tidy.files(store)[name])  # the largest pack: the flip lands in a payload
     flip_keeping_time(paths.raw_dir / pack)
 
     assert verify(paths).exit_code == 0  # size and time as verified: the routine check does not hash it …

@@ -37,6 +37,7 @@ from pipeline.build.publish import (
 from pipeline.config import SQL_DIR, Paths
 from pipeline.display import sql_quote
 from pipeline.errors import LeasewatchError, storage_reason
+from pipeline.raw import tidy
 from pipeline.raw.store import RawCorruptError, RawStore
 from pipeline.runtime.lock import refresh_lock
 from pipeline.runtime.runlog import write_runs_table
@@ -115,7 +116,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
             "fetch data first: leasewatch universe sync, then leasewatch ingest (live); or leasewatch demo (the sample)",
         )
     step("verifying raw files")
-    store.remove_orphans()
+    tidy.remove_orphans(store)
     problems = store.verify()
     warnings = [f"quarantined raw file {p.path}: {p.describe()}; fetch it again to restore it" for p in problems]
     if store.damaged_lines:

@@ -19,9 +19,10 @@ from pipeline.runtime.lock import refresh_lock
 from pipeline.config import SAMPLE_FIRMS, SAMPLE_YEARS, Paths
 from pipeline.errors import DataTestFailed, LeasewatchError, SourceBlockedError, WarehouseLocked
 from pipeline.runtime.runlog import RunLog, RunRecord, run_logging
+from pipeline.raw import tidy
 from pipeline.raw.store import RawStore
 
-AUTO_COMPACT_AT = 64  # small raw files (daily packs) at which a refresh merges them (see RawStore.compact)
+AUTO_COMPACT_AT = 64  # small raw files (daily packs) at which a refresh merges them (see raw/tidy.compact)
 
 if TYPE_CHECKING:
     from pipeline.extract.ingest import IngestReport, RefreshPolicy
@@ -141,7 +142,7 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
         return
 
     store = RawStore(paths.raw_dir)
-    store.remove_orphans()
+    tidy.remove_orphans(store)
     say("verifying raw files")
     problems = store.verify()
     run.quarantined = [_described(p) for p in problems]
@@ -161,8 +162,8 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
         if not store.holds(problem.path):
             symbol = str(problem.args.get("symbol", problem.function))
             run.failures[symbol] = f"raw file {problem.path} was corrupt ({problem.reason}) and was not fetched again"
-    if (small := store.small_packs()) >= AUTO_COMPACT_AT:  # about a week of daily runs: merge them, under the lock
-        compacted = store.compact()
+    if (small := tidy.small_packs(store)) >= AUTO_COMPACT_AT:  # about a week of daily runs: merge them, under the lock
+        compacted = tidy.compact(store)
         say(f"compacted the raw layer: {compacted.files_before:,} → {compacted.files_after:,} files ({small:,} small)")
         run.warnings += [f"quarantined raw file {p.path} while compacting: {p.describe()}" for p in compacted.problems]
     log.append(run)

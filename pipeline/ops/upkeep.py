@@ -9,9 +9,11 @@ from typing import Callable
 
 from pipeline.config import Paths
 from pipeline.errors import UsageError, storage_error
+from pipeline.raw import tidy
 from pipeline.raw.rebuild import RebuildReport
 from pipeline.raw.rebuild import rebuild_manifest as rebuild
-from pipeline.raw.store import CompactReport, RawStore
+from pipeline.raw.store import RawStore
+from pipeline.raw.tidy import CompactReport
 from pipeline.runtime.lock import refresh_lock
 
 
@@ -22,8 +24,8 @@ def compact(paths: Paths, on_progress: Callable[[int, int, str], None] | None = 
     in the new packs."""
     with refresh_lock(paths, "raw compact", wait=wait, on_wait=on_wait):
         store = RawStore(paths.raw_dir)
-        store.remove_orphans()
-        return store.compact(on_progress=on_progress)
+        tidy.remove_orphans(store)
+        return tidy.compact(store, on_progress=on_progress)
 
 
 def rebuild_manifest(paths: Paths, *, wait: bool = False, on_wait: Callable[[str], None] | None = None) -> RebuildReport:
@@ -71,9 +73,9 @@ def verify(paths: Paths, *, full: bool = False, wait: bool = False,
         store = RawStore(paths.raw_dir)
         try:
             store.check_named(store.records())
-            store.remove_orphans()
+            tidy.remove_orphans(store)
             report.raw = store.verify(full=full)
-            report.raw_files = len(store.files())
+            report.raw_files = len(tidy.files(store))
             report.manifest_lines = list(store.damaged_lines)
             report.normalized = NormalizedCache(paths.normalized_dir).verify()
             report.warehouses_checked, report.warehouses = changed_generations(paths, full=full)

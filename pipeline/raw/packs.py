@@ -14,7 +14,7 @@ Layout under data/raw/:
 
 The location of a payload is the last line naming it. A pack is written to a temporary name, fsynced, renamed
 and its directory fsynced before its line is appended, so a kill leaves at most an unlisted pack (deleted by
-`RawStore.remove_orphans` once its writer is gone) and never a listed one that is not whole.
+`tidy.remove_orphans` once its writer is gone) and never a listed one that is not whole.
 """
 
 from __future__ import annotations

@@ -22,19 +22,18 @@ is fetched again, so a build skips it and an incremental ingest sees the request
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from pipeline.errors import StorageError
 from pipeline.raw import packs, quarantine
-from pipeline.raw.files import append_lines, content_hash, fsync_dir, process_alive, to_arrow
+from pipeline.raw.files import append_lines, content_hash, fsync_dir, to_arrow
 from pipeline.raw.packs import Blob, Index, Location
 from pipeline.raw.quarantine import Problem
 from pipeline.raw.record import RawRecord, read_manifest, request_key
@@ -46,8 +45,6 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.jsonl"
 FLUSH_BYTES = 256 * 2**20  # a batch's payloads are written once they reach this many bytes …
 FLUSH_SECONDS = 60.0  # … or this long after the first of them, so a kill loses at most a minute of fetches
-PACK_BYTES = 256 * 2**20  # compaction starts a new pack after this many payload bytes
-SMALL_PACK = 32 * 2**20  # packs smaller than this (on disk) are merged by compaction; larger ones are left alone
 
 
 REBUILD_REMEDY = ("run `leasewatch raw rebuild-manifest`: it keeps the readable lines, recovers every stored payload's "
@@ -68,16 +65,6 @@ class RawCorruptError(StorageError):
         self.file, self.payload, self.reason, self.unreadable = file, payload, reason, unreadable
         self.records = records or []  # the fetches whose payloads this damage makes unreadable
         self.problems: list[Problem] = []  # their quarantine, once done
-
-
-@dataclass
-class CompactReport:
-    payloads: int = 0  # payloads moved into new packs
-    files_before: int = 0  # payload files (packs and legacy files) holding live payloads before
-    files_after: int = 0
-    bytes_before: int = 0
-    bytes_after: int = 0
-    problems: list[Problem] = field(default_factory=list)
 
 
 class RawStore:
@@ -179,21 +166,21 @@ class RawStore:
                 self.manifest_path.touch()
                 fsync_dir(self.root)
             for function, batch in by_function.items():
-                self._write_pack(function, batch)
+                self.write_pack(function, batch)
             append_lines(self.manifest_path, [json.dumps(asdict(r), ensure_ascii=False) for r in records])
         except OSError as exc:
             self._latest = None  # it holds records whose write failed: read the manifest again
-            raise self._storage_error(exc) from exc
+            raise self.storage_error(exc) from exc
 
-    def _write_pack(self, function: str, blobs: Iterable[Blob]) -> dict[str, Location]:
+    def write_pack(self, function: str, blobs: Iterable[Blob]) -> dict[str, Location]:
         self._sequence += 1
         relative = packs.pack_name(function, self._sequence)
         locations = packs.write_pack(self.root, relative, blobs)
-        self._index_().add(locations)
+        self.index().add(locations)
         quarantine.note_checked(self.root, relative, "pack")
         return locations
 
-    def _storage_error(self, exc: OSError) -> StorageError:
+    def storage_error(self, exc: OSError) -> StorageError:
         return StorageError(
             f"cannot read or write raw data under {self.root}: {exc.strerror or exc}",
             "free disk space, fix the permissions of the data directory (or raise the open-file limit), then rerun",
@@ -239,7 +226,7 @@ class RawStore:
         publish a warehouse without them. A kill between a batch's packs and its manifest lines leaves at most that
         batch unnamed (an ingest rerun names it again; `raw rebuild-manifest` recovers it at once)."""
         named = {r.path for r in records}
-        stored = {name for name, loc in self._index_().locations.items() if loc is not None}
+        stored = {name for name, loc in self.index().locations.items() if loc is not None}
         unnamed = len(stored - named)
         if unnamed and unnamed > len(named & stored):
             raise RawManifestError(
@@ -287,21 +274,21 @@ class RawStore:
 
     def holds(self, name: str) -> bool:
         """Whether a payload is stored (in a pack, or as a file of a store written before packs)."""
-        if name in self._pending_blobs or self._index_().get(name) is not None:
+        if name in self._pending_blobs or self.index().get(name) is not None:
             return True
         return (self.root / name).is_file()
 
     def stored_payloads(self) -> bool:
         """Whether any payload is stored: listed in the pack index, a pack file, or a file of a store written
         before packs (`<source>/<function>/<args>/<hash>.parquet`)."""
-        if any(loc is not None for loc in self._index_().locations.values()):
+        if any(loc is not None for loc in self.index().locations.values()):
             return True
         if any((self.root / packs.PACKS).glob("*/*.parquet")):
             return True
         return any(legacy_files(self.root))
 
     def location(self, name: str) -> Location | None:
-        return self._index_().get(name)
+        return self.index().get(name)
 
     def read(self, record: RawRecord) -> "pd.DataFrame":
         return self.read_table(record).to_pandas()
@@ -331,7 +318,7 @@ class RawStore:
             if record.path in self._pending_blobs:
                 blob = self._pending_blobs[record.path]
                 found[record.path] = packs.decode(blob.ipc, blob.meta)
-            elif (loc := self._index_().get(record.path)) is not None:
+            elif (loc := self.index().get(record.path)) is not None:
                 wanted.setdefault(loc.pack, {}).setdefault(loc.group, []).append(record)
             else:
                 try:
@@ -342,7 +329,7 @@ class RawStore:
             for pack, groups in wanted.items():
                 for group, blobs in self._groups_of(pack, groups):
                     for record in groups[group]:
-                        row = self._index_().get(record.path).row
+                        row = self.index().get(record.path).row
                         found[record.path] = self._checked(record, blobs[row] if row < len(blobs) else None, pack)
         except RawCorruptError as exc:
             raise (self._quarantined_on_read(exc) if quarantine_damage else exc) from exc.__cause__
@@ -363,7 +350,7 @@ class RawStore:
                 [(_, blobs)] = list(packs.read_groups(self.root, pack, [group]))
             except OSError as exc:
                 if exc.errno is not None:  # the operating system's error (too many open files, EIO …): not damage
-                    raise self._storage_error(exc) from exc
+                    raise self.storage_error(exc) from exc
                 error = self._damaged_group(pack, groups[group], exc)  # pyarrow's: a bad page checksum
                 raise error from exc
             except Exception as exc:  # pyarrow raises ArrowInvalid and others for a garbled page or footer
@@ -391,7 +378,7 @@ class RawStore:
         """Quarantine what a failed read found damaged (so no later read uses it and the next ingest fetches it
         again), and the error to raise: it says so."""
         records = exc.records
-        legacy = records and self._index_().get(records[0].path) is None
+        legacy = records and self.index().get(records[0].path) is None
         problems = self._quarantine(records, exc.reason, self.root / records[0].path if legacy else None)
         self._latest = None
         with self._groups_lock:
@@ -431,12 +418,24 @@ class RawStore:
             file=file, payload=name, reason=reason, unreadable=unreadable,
         )
 
-    def _index_(self) -> Index:
-        if self._index is None:
+    def index(self, *, fresh: bool = False) -> Index:
+        """The pack index (packs.jsonl), read once; with `fresh`, read again (another process may have written
+        packs since)."""
+        if self._index is None or fresh:
             self._index = Index(self.root)
         return self._index
 
-    # --- upkeep --------------------------------------------------------------------------------------------------
+    def file_of(self, name: str) -> str:
+        """The file holding a payload: its pack, or (a store written before packs) its own file."""
+        location = self.index().get(name)
+        return location.pack if location else name
+
+    def forget_latest(self) -> None:
+        """Forget each request's newest fetch (read from the manifest again when next asked): after the manifest
+        or the index changed under the store's feet."""
+        self._latest = None
+
+    # --- verification --------------------------------------------------------------------------------------------------
 
     def verify(self, *, full: bool = False) -> list[Problem]:
         """Check each stored payload against the hash it was stored under; quarantine the bad ones.
@@ -446,7 +445,7 @@ class RawStore:
         per file. Reads verify the payloads they touch in any case."""
         self.flush()
         checked = quarantine.checked(self.root)
-        index = self._index_()
+        index = self.index()
         problems: list[Problem] = []
         by_file: dict[str, list[RawRecord]] = {}
         for record in {r.path: r for r in self.records()}.values():
@@ -473,7 +472,7 @@ class RawStore:
                 try:
                     quarantine.note_checked(self.root, file, "pack" if in_pack else records[0].sha256)
                 except OSError as exc:
-                    raise self._storage_error(exc) from exc
+                    raise self.storage_error(exc) from exc
         if problems:
             self._latest = None
             self._groups.clear()
@@ -487,11 +486,11 @@ class RawStore:
             pq.read_metadata(self.root / pack)
         except OSError as exc:
             if exc.errno is not None:  # the operating system's error, not damage: nothing is quarantined
-                raise self._storage_error(exc) from exc
+                raise self.storage_error(exc) from exc
             raise self._corrupt(pack, records[0].path, f"unreadable ({type(exc).__name__})", unreadable=True) from exc
         except Exception as exc:
             raise self._corrupt(pack, records[0].path, f"unreadable ({type(exc).__name__})", unreadable=True) from exc
-        index = self._index_()
+        index = self.index()
         by_group: dict[int, list[RawRecord]] = {}
         for record in records:
             by_group.setdefault(index.get(record.path).group, []).append(record)
@@ -501,7 +500,7 @@ class RawStore:
                 [(_, blobs)] = list(packs.read_groups(self.root, pack, [group]))
             except Exception as exc:  # a damaged page: pyarrow raises OSError (checksum) or ArrowInvalid
                 if isinstance(exc, OSError) and exc.errno is not None:
-                    raise self._storage_error(exc) from exc
+                    raise self.storage_error(exc) from exc
                 bad += [(r, f"unreadable ({type(exc).__name__})") for r in members]
                 continue
             for record in members:
@@ -520,9 +519,9 @@ class RawStore:
         return bad
 
     def _quarantine(self, records: list[RawRecord], reason: str, source: Path | None) -> list[Problem]:
-        index = self._index_()
+        index = self.index()
         problems = [
-            quarantine.quarantine(self.root, r, source if n == 0 else None, reason, self._file_of(r.path))
+            quarantine.quarantine(self.root, r, source if n == 0 else None, reason, self.file_of(r.path))
             for n, r in enumerate(records)
         ]
         in_packs = [r.path for r in records if index.get(r.path) is not None]
@@ -530,165 +529,10 @@ class RawStore:
             index.drop(in_packs, reason)
         return problems
 
-    def remove_orphans(self) -> list[Path]:
-        """Tidy what killed writers left: delete their temporary files; re-list a pack whose index line is missing
-        (killed before its line, or packs.jsonl damaged or deleted) from its own payload column when the manifest
-        names any payload in it; move aside (quarantine/orphans/) an unlisted pack none of whose payloads the
-        manifest knows; delete packs compaction retired once none of their payloads lives there. A live writer's
-        files are left alone. Nothing the manifest refers to is ever deleted."""
-        self.flush()
-        self._index = None  # another process may have written packs since this store read the index
-        removed = []
-        try:
-            for tmp in self.root.rglob("*.tmp*"):
-                pid = tmp.suffix[len(".tmp"):]
-                if tmp.is_file() and pid.isdigit() and not process_alive(int(pid)):
-                    tmp.unlink(missing_ok=True)
-                    removed.append(tmp)
-            index = self._index_()
-            known = {r.path for r in self.records()}
-            for pack in sorted((self.root / packs.PACKS).glob("*/*.parquet")):
-                relative = pack.relative_to(self.root).as_posix()
-                pid = packs.writer_pid(relative)
-                # a live writer's pack may be between its rename and its index line; this process's are not (flushed)
-                if relative in index.listed or (pid is not None and pid != os.getpid() and process_alive(pid)):
-                    continue
-                try:
-                    found = packs.listing(self.root, relative)
-                except OSError as exc:
-                    if exc.errno is not None:
-                        raise
-                    found = {}  # unreadable: which payloads it holds is unknown, so it is moved aside below
-                except Exception:
-                    found = {}
-                relist = {n: loc for n, loc in found.items() if n in known and index.get(n) is None}
-                if relist:
-                    index.add(relist)
-                elif not (set(found) & known):
-                    moved = self.root / quarantine.QUARANTINE / quarantine.ORPHANS / relative
-                    moved.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(pack, moved)
-                    removed.append(pack)
-            live = index.live_packs()
-            for relative in sorted(index.retired - live):
-                if (self.root / relative).is_file():
-                    (self.root / relative).unlink()
-                    removed.append(self.root / relative)
-        except OSError as exc:
-            raise self._storage_error(exc) from exc
-        self._latest = None
-        return removed
-
     def quarantined(self) -> list[dict]:
         """Every quarantine event, oldest first: path, sha256, reason, function, args, at."""
         return quarantine.events(self.root)
 
-    def files(self) -> dict[str, int]:
-        """Every file holding a live payload (pack or legacy file), relative path → size in bytes."""
-        index = self._index_()
-        out = {}
-        for record in self.records():
-            loc = index.get(record.path)
-            file = loc.pack if loc else record.path
-            if file not in out:
-                try:
-                    out[file] = (self.root / file).stat().st_size
-                except FileNotFoundError:
-                    continue
-        return out
-
-    def compact(self, on_progress: Callable[[int, int, str], None] | None = None) -> CompactReport:
-        """Merge each function's small files (legacy one-file-per-payload files: the migration to packs; packs
-        under SMALL_PACK: what daily runs write) into as few packs as PACK_BYTES allows. Each payload is verified
-        on the way; a damaged one is quarantined, not moved. The old files are deleted only after the new packs
-        and their index lines are durable, so an interruption leaves every payload readable where it was."""
-        self.flush()
-        before = self.files()
-        report = CompactReport(files_before=len(before), bytes_before=sum(before.values()))
-        distinct = list({r.path: r for r in self.records()}.values())
-        by_function: dict[str, list[RawRecord]] = {}
-        for record in distinct:
-            by_function.setdefault(record.function, []).append(record)
-        done = 0
-        try:
-            for function, records in by_function.items():
-                small = self._small_files(records)
-                movable = [r for r in records if self._file_of(r.path) in small]
-                if len(small) < 2 and not any(self.location(r.path) is None for r in movable):
-                    done += len(records)
-                    continue  # at most one small pack and no legacy file: nothing to merge
-                for chunk in self._chunks(movable, report):
-                    self._write_pack(function, chunk)
-                    report.payloads += len(chunk)
-                self._retire_moved(records)  # at once: on a nearly full disk the space comes back function by function
-                done += len(records)
-                if on_progress:
-                    on_progress(done, len(distinct), function)
-            self._retire_moved(distinct)
-        except OSError as exc:
-            raise self._storage_error(exc) from exc
-        after = self.files()
-        report.files_after, report.bytes_after = len(after), sum(after.values())
-        self._latest = None
-        return report
-
-    def _file_of(self, name: str) -> str:
-        location = self._index_().get(name)
-        return location.pack if location else name
-
-    def _small_files(self, records: list[RawRecord]) -> set[str]:
-        """The files holding these payloads that compaction merges: legacy files and packs under SMALL_PACK bytes
-        (large packs stay as they are, so a periodic compaction costs what daily runs added, not the whole layer)."""
-        files = {self._file_of(r.path) for r in records}
-        small = set()
-        for file in files:
-            try:
-                size = (self.root / file).stat().st_size
-            except FileNotFoundError:
-                continue
-            if not file.startswith(packs.PACKS + "/") or size < SMALL_PACK:
-                small.add(file)
-        return small
-
-    def small_packs(self) -> int:
-        """How many files compaction would save: per function, its small files (legacy files and small packs)
-        beyond the first."""
-        by_function: dict[str, list[RawRecord]] = {}
-        for record in {r.path: r for r in self.records()}.values():
-            by_function.setdefault(record.function, []).append(record)
-        return sum(max(0, len(self._small_files(records)) - 1) for records in by_function.values())
-
-    def _retire_moved(self, records: list[RawRecord]) -> None:
-        """Delete what compaction copied into new packs, this run's or an interrupted earlier one's: packs whose
-        every payload lives elsewhere now (retired in the index first), and legacy files whose payload is in a pack."""
-        index = self._index_()
-        index.retire(index.superseded())
-        for pack in sorted(index.retired - index.live_packs()):  # never a pack a payload still lives in
-            (self.root / pack).unlink(missing_ok=True)
-        for record in records:
-            legacy = self.root / record.path
-            if index.get(record.path) is not None and legacy.is_file():
-                legacy.unlink()
-                _prune_empty(self.root, legacy.parent)
-
-    def _chunks(self, records: list[RawRecord], report: CompactReport) -> Iterator[list[Blob]]:
-        """The verified blobs of records, in chunks of about PACK_BYTES; damaged ones quarantined and skipped."""
-        chunk: list[Blob] = []
-        size = 0
-        for record in records:
-            try:
-                table = self.read_table(record)
-            except RawCorruptError as exc:  # quarantined by the read: reported, not moved
-                report.problems += exc.problems
-                continue
-            ipc, sha, meta = packs.encode(table)
-            chunk.append(Blob(record.path, sha, ipc, meta, json.dumps(asdict(record), ensure_ascii=False)))
-            size += len(ipc)
-            if size >= PACK_BYTES:
-                yield chunk
-                chunk, size = [], 0
-        if chunk:
-            yield chunk
 
 
 def _select(table: "pa.Table", columns: list[str]) -> "pa.Table":
@@ -696,17 +540,7 @@ def _select(table: "pa.Table", columns: list[str]) -> "pa.Table":
     return table.select([c for c in columns if c in present])
 
 
-def _prune_empty(root: Path, folder: Path) -> None:
-    """Remove empty folders from `folder` up to (not including) the raw root."""
-    while folder != root and root in folder.parents:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
-
-
-__all__ = ["RawStore", "RawRecord", "RawCorruptError", "CompactReport", "content_hash", "request_key"]
+__all__ = ["RawStore", "RawRecord", "RawCorruptError", "content_hash", "request_key"]
 
 
 def legacy_files(root: Path) -> Iterator[Path]:

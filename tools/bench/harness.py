@@ -138,6 +138,7 @@ def _work_demo(opts) -> dict:
 def _work_generate(opts) -> dict:
     """The full-market sample's raw layer, as `leasewatch ingest --source sample --firms N --years Y` stores it."""
     from pipeline.extract.ingest import ingest_sample
+    from pipeline.raw import tidy
     from pipeline.raw.store import RawStore
 
     root = Path(opts.data_dir)
@@ -147,7 +148,7 @@ def _work_generate(opts) -> dict:
     if report.failures:
         raise RuntimeError(f"the sample failed for {len(report.failures)} firms, e.g. {next(iter(report.failures.items()))}")
     store = RawStore(root / "raw")
-    files = store.files()
+    files = tidy.files(store)
     meta = {
         "firms": opts.firms,
         "years": opts.years,
@@ -239,10 +240,11 @@ def _work_floor(opts) -> dict:
 
 def _work_compact(opts) -> dict:
     """`leasewatch raw compact` on a raw layer stored before packs (one file per payload): the migration."""
+    from pipeline.raw import tidy
     from pipeline.raw.store import RawStore
 
     started = time.perf_counter()
-    report = RawStore(Path(opts.data_dir) / "raw").compact()
+    report = tidy.compact(RawStore(Path(opts.data_dir) / "raw"))
     return {"seconds": time.perf_counter() - started, "payloads": report.payloads, "files_before": report.files_before,
             "files_after": report.files_after, "bytes_before": report.bytes_before, "bytes_after": report.bytes_after}
 
