@@ -15,9 +15,8 @@ from typer.testing import CliRunner
 from pipeline.build.run import build
 from pipeline.cli import app
 from pipeline.config import Paths
-from pipeline.raw import packs
+from pipeline.raw import packs, tidy
 from pipeline.raw.files import content_hash
-from pipeline.raw import tidy
 from pipeline.raw.store import RawCorruptError, RawStore
 from tests import akshare_shapes as shapes
 from tests.conftest import holder
@@ -246,6 +245,56 @@ def test_an_unlisted_pack_nothing_refers_to_is_moved_aside_not_deleted(tmp_path)
     packs.write_pack(tmp_path, stray.relative_to(tmp_path).as_posix(), [packs.Blob("x/y/z.parquet", "0" * 64, b"")])
     tidy.remove_orphans(RawStore(tmp_path))
     assert not stray.exists() and list((tmp_path / "quarantine" / "orphans").rglob(stray.name))
+
+
+def _fetch(store: RawStore, day: str):
+    return store.put(source="fixture", function="stock_zh_a_hist", args={"symbol": "300001", "adjust": "", "day": day},
+                     frame=shapes.hist("300001", {day: 10.0}), fetched_at=datetime(2025, 1, 2),
+                     source_version="1.19.5", is_sample=False)
+
+
+def counted_index_reads(monkeypatch) -> list:
+    reads = []
+    real = packs.Index.__init__
+
+    def counting(self, root):
+        reads.append(root)
+        real(self, root)
+
+    monkeypatch.setattr(packs.Index, "__init__", counting)
+    return reads
+
+
+def test_a_build_reads_the_pack_index_once(tmp_path, fixture_paths, monkeypatch):
+    paths = sample_copy(fixture_paths, tmp_path)
+    reads = counted_index_reads(monkeypatch)
+    build(paths)
+    assert len(reads) == 1  # the tidy keeps the index the manifest check read: packs.jsonl did not change
+
+
+def test_the_tidy_reads_the_index_again_when_another_writer_added_to_it(tmp_path, monkeypatch):
+    store = RawStore(tmp_path)
+    _fetch(store, "2025-01-02")  # this store's own pack and line: its index holds them
+    reads = counted_index_reads(monkeypatch)
+    tidy.remove_orphans(store)
+    assert reads == []
+    other = _fetch(RawStore(tmp_path), "2025-01-03")  # another writer's pack and line
+    tidy.remove_orphans(store)
+    assert len(reads) == 2  # the other store's read, then the tidy's
+    assert store.location(other.path) is not None and len(store.index().listed) == 2
+    assert store.read(other)["收盘"].tolist() == [10.0]
+
+
+@pytest.mark.parametrize("damage", ["deleted", "emptied"])
+def test_an_index_lost_after_this_store_wrote_to_it_is_rebuilt_by_the_tidy(tmp_path, damage):
+    store = RawStore(tmp_path)
+    records = [_fetch(store, "2025-01-02"), _fetch(store, "2025-01-03")]
+    index = tmp_path / packs.INDEX
+    index.unlink() if damage == "deleted" else index.write_text("")
+    tidy.remove_orphans(store)  # the index in memory is the file as it was: the file's stamp says it is gone
+    fresh = RawStore(tmp_path)
+    assert all(fresh.location(r.path) is not None for r in records)
+    assert [len(fresh.read(r)) for r in records] == [1, 1]  # each read hashes its payload again
 
 
 def test_junk_retire_lines_never_delete_the_manifest_or_a_live_pack(tmp_path, fixture_paths):

@@ -164,6 +164,7 @@ class Index:
         self.retired: set[str] = set()
         self.damaged_lines: list[int] = []
         path = root / INDEX
+        self.stamp: tuple | None = stamp(path)  # taken before the read: a line appended meanwhile changes it
         if path.exists():
             with path.open("rb") as fh:
                 for number, raw in enumerate(fh, 1):
@@ -195,6 +196,19 @@ class Index:
         except (TypeError, ValueError, KeyError, AttributeError):
             self.damaged_lines.append(number)  # torn by a kill, or junk: that pack counts as unlisted
 
+    def current(self) -> bool:
+        """Whether packs.jsonl is what this index holds: no line added (nor the file replaced or deleted) by another
+        process or another Index since it was read, its own appends aside."""
+        return self.stamp is not None and stamp(self.root / INDEX) == self.stamp
+
+    def _append(self, line: str) -> None:
+        path = self.root / INDEX
+        before = stamp(path)
+        append_line(path, line)
+        # the file as this index now holds it, unless someone else had written to it since it was read (then its
+        # lines are not in memory: current() is False until the file is read again)
+        self.stamp = stamp(path) if before == self.stamp else None
+
     def get(self, name: str) -> Location | None:
         return self.locations.get(name)
 
@@ -213,19 +227,29 @@ class Index:
             return
         pack = next(iter(locations.values())).pack
         entry = {"pack": pack, "payloads": {n: [loc.group, loc.row] for n, loc in locations.items()}}
-        append_line(self.root / INDEX, json.dumps(entry, ensure_ascii=False))
+        self._append(json.dumps(entry, ensure_ascii=False))
         self.listed.add(pack)
         self.members.setdefault(pack, []).extend(locations)
         self.locations.update(locations)
 
     def drop(self, names: list[str], reason: str) -> None:
-        append_line(self.root / INDEX, json.dumps({"drop": names, "reason": reason}, ensure_ascii=False))
+        self._append(json.dumps({"drop": names, "reason": reason}, ensure_ascii=False))
         self.locations.update(dict.fromkeys(names))
 
     def retire(self, packs: list[str]) -> None:
         if packs:
-            append_line(self.root / INDEX, json.dumps({"retire": packs}, ensure_ascii=False))
+            self._append(json.dumps({"retire": packs}, ensure_ascii=False))
             self.retired.update(packs)
+
+
+def stamp(path: Path) -> tuple:
+    """(size, mtime, ctime, inode) of a file, () if there is none: an append-only file appended to, replaced or
+    deleted since stamps differently."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return ()
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def pack_path(relative: str) -> str:

@@ -419,9 +419,9 @@ class RawStore:
         )
 
     def index(self, *, fresh: bool = False) -> Index:
-        """The pack index (packs.jsonl), read once; with `fresh`, read again (another process may have written
-        packs since)."""
-        if self._index is None or fresh:
+        """The pack index (packs.jsonl), read once; with `fresh`, read again if the file changed since (another
+        process may have written packs, or it was deleted)."""
+        if self._index is None or (fresh and not self._index.current()):
             self._index = Index(self.root)
         return self._index
 
