@@ -75,6 +75,29 @@ def test_sample_refresh_twice_fetches_nothing_new_and_builds_the_same_marts(path
     assert marts_of(built[-2]) == marts_of(built[-1])
 
 
+def test_a_refresh_reads_the_manifest_and_the_pack_index_once(paths, monkeypatch):
+    import pipeline.raw.packs
+    import pipeline.raw.store
+
+    refresh(paths, fixture_ingest(), today=TUESDAY, reports=False)
+    reads = {"manifest": 0, "index": 0}
+    real_read, real_index = pipeline.raw.store.read_manifest, pipeline.raw.packs.Index.__init__
+
+    def read_manifest(path):
+        reads["manifest"] += 1
+        return real_read(path)
+
+    def index(self, root):
+        reads["index"] += 1
+        real_index(self, root)
+
+    monkeypatch.setattr(pipeline.raw.store, "read_manifest", read_manifest)
+    monkeypatch.setattr(pipeline.raw.packs.Index, "__init__", index)
+    run = refresh(paths, fixture_ingest(), today=TUESDAY, reports=False)
+    assert run.status == "success" and run.upstream_calls > 0  # the fixture's snapshot is fetched again, and stored
+    assert reads == {"manifest": 1, "index": 1}  # the build goes on from what the ingest's store holds
+
+
 def test_the_run_log_is_ops_runs_and_survives_swaps_and_rollback(paths):
     a = refresh(paths, fixture_ingest(), today=TUESDAY, reports=False)
     b = refresh(paths, fixture_ingest(), today=TUESDAY, reports=False)

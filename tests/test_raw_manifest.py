@@ -17,7 +17,7 @@ from pipeline.config import Paths
 from pipeline.raw.store import RawManifestError, RawStore
 from tests import akshare_shapes as shapes
 from tests.ops_worker import copy_built
-from tests.test_raw_packs import legacy_copy, marts
+from tests.test_raw_packs import fetch_one, legacy_copy, marts
 
 runner = CliRunner()
 
@@ -237,3 +237,47 @@ def test_sample_cache_restore_killed_before_its_manifest_is_recoverable(tmp_path
     rebuild_manifest(RawStore(tmp_path / "raw"))  # … or the rebuild mends it, losing nothing
     assert [r.path for r in RawStore(tmp_path / "raw").records()] == [r.path for r in source.records()]
     shutil.rmtree(cache)
+
+
+def counted_manifest_reads(monkeypatch) -> list:
+    reads = []
+    real = pipeline.raw.store.read_manifest
+
+    def counting(path):
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(pipeline.raw.store, "read_manifest", counting)
+    return reads
+
+
+def test_a_store_keeps_the_manifest_it_read_after_appending_its_own_lines(tmp_path, monkeypatch):
+    store = RawStore(tmp_path)
+    fetch_one(store, "2025-01-02")
+    store.records()
+    reads = counted_manifest_reads(monkeypatch)
+    with store.batch():
+        added = [fetch_one(store, "2025-01-03"), fetch_one(store, "2025-01-03"), fetch_one(store, "2025-01-06")]
+    mine = store.records()
+    assert reads == []  # its own lines are parsed as written, not the whole file again
+    assert mine == RawStore(tmp_path).records() and mine[-3:] == added and len(reads) == 1
+
+
+@pytest.mark.parametrize("meanwhile", ["another writer's line", "a torn line", "the manifest replaced"])
+def test_a_manifest_changed_by_someone_else_before_the_append_is_read_again(tmp_path, monkeypatch, meanwhile):
+    store = RawStore(tmp_path)
+    fetch_one(store, "2025-01-02")
+    store.records()
+    if meanwhile == "another writer's line":
+        fetch_one(RawStore(tmp_path), "2025-01-03")
+    elif meanwhile == "a torn line":
+        with store.manifest_path.open("a") as fh:
+            fh.write('{"source": "fix')
+    else:
+        replaced = tmp_path / "manifest.new"
+        replaced.write_bytes(store.manifest_path.read_bytes())
+        os.replace(replaced, store.manifest_path)
+    reads = counted_manifest_reads(monkeypatch)
+    fetch_one(store, "2025-01-06")
+    assert store.records() == RawStore(tmp_path).records() and len(reads) == 2
+    assert store.damaged_lines == ([2] if meanwhile == "a torn line" else [])

@@ -210,6 +210,16 @@ def test_a_manifest_path_leading_outside_the_raw_directory_is_never_followed(tmp
     assert outside.read_bytes() == b"someone else's file"  # neither read, moved nor deleted
 
 
+def test_a_pack_index_line_with_a_name_outside_the_raw_directory_locates_nothing(tmp_path):
+    store = RawStore(tmp_path)
+    record = fetch_one(store, "2025-01-02")
+    line = json.loads((tmp_path / packs.INDEX).read_text())
+    line["payloads"]["../outside.parquet"] = [0, 0]
+    (tmp_path / packs.INDEX).write_text(json.dumps(line) + "\n")
+    index = packs.Index(tmp_path)
+    assert index.damaged_lines == [1] and index.get("../outside.parquet") is None and index.get(record.path) is None
+
+
 def sample_copy(fixture_paths, tmp_path):
     from tests.ops_worker import copy_built
 
@@ -247,7 +257,8 @@ def test_an_unlisted_pack_nothing_refers_to_is_moved_aside_not_deleted(tmp_path)
     assert not stray.exists() and list((tmp_path / "quarantine" / "orphans").rglob(stray.name))
 
 
-def _fetch(store: RawStore, day: str):
+def fetch_one(store: RawStore, day: str):
+    """One fetch of a day's prices (a pack and an index line of its own outside a batch)."""
     return store.put(source="fixture", function="stock_zh_a_hist", args={"symbol": "300001", "adjust": "", "day": day},
                      frame=shapes.hist("300001", {day: 10.0}), fetched_at=datetime(2025, 1, 2),
                      source_version="1.19.5", is_sample=False)
@@ -274,11 +285,11 @@ def test_a_build_reads_the_pack_index_once(tmp_path, fixture_paths, monkeypatch)
 
 def test_the_tidy_reads_the_index_again_when_another_writer_added_to_it(tmp_path, monkeypatch):
     store = RawStore(tmp_path)
-    _fetch(store, "2025-01-02")  # this store's own pack and line: its index holds them
+    fetch_one(store, "2025-01-02")  # this store's own pack and line: its index holds them
     reads = counted_index_reads(monkeypatch)
     tidy.remove_orphans(store)
     assert reads == []
-    other = _fetch(RawStore(tmp_path), "2025-01-03")  # another writer's pack and line
+    other = fetch_one(RawStore(tmp_path), "2025-01-03")  # another writer's pack and line
     tidy.remove_orphans(store)
     assert len(reads) == 2  # the other store's read, then the tidy's
     assert store.location(other.path) is not None and len(store.index().listed) == 2
@@ -288,7 +299,7 @@ def test_the_tidy_reads_the_index_again_when_another_writer_added_to_it(tmp_path
 @pytest.mark.parametrize("damage", ["deleted", "emptied"])
 def test_an_index_lost_after_this_store_wrote_to_it_is_rebuilt_by_the_tidy(tmp_path, damage):
     store = RawStore(tmp_path)
-    records = [_fetch(store, "2025-01-02"), _fetch(store, "2025-01-03")]
+    records = [fetch_one(store, "2025-01-02"), fetch_one(store, "2025-01-03")]
     index = tmp_path / packs.INDEX
     index.unlink() if damage == "deleted" else index.write_text("")
     tidy.remove_orphans(store)  # the index in memory is the file as it was: the file's stamp says it is gone

@@ -87,27 +87,30 @@ def build(
     keep: int = KEEP_WAREHOUSES,
     screen: Mapping[str, float] | None = None,
     full: bool = False,
+    store: RawStore | None = None,
 ) -> BuildResult:
     """Build a new warehouse from the raw layer and swap it in. Raises DataTestFailed, keeping the old one.
 
     The build is incremental (pipeline/build/incremental.py) when the live warehouse allows it, unless `full`.
     `screen` overrides thresholds of sql/seeds/carry_screen.csv by name for this build (UsageError for a name the
-    seed does not have)."""
+    seed does not have). `store`: the raw store of paths.raw_dir an ingest just wrote to (a refresh), so that the
+    manifest and the pack index it has read are not read again."""
     overrides = seeds.screen_overrides(screen)
+    if store is not None and store.root != paths.raw_dir:
+        raise ValueError(f"the raw store at {store.root} is not the data directory's ({paths.raw_dir})")
     with refresh_lock(paths, "build"):
         return _build(paths, gross_benchmark, net_benchmark, on_step or (lambda _msg: None), max(keep, 1), overrides,
-                      full)
+                      full, store or RawStore(paths.raw_dir))
 
 
 def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], None], keep: int,
-           screen: Mapping[str, float], full: bool = False) -> BuildResult:
+           screen: Mapping[str, float], full: bool, store: RawStore) -> BuildResult:
     import duckdb
 
     from pipeline.normalize.cache import NormalizedCache
 
     started = time.perf_counter()
     ahead = {} if full else base.check_ahead(paths, keep)
-    store = RawStore(paths.raw_dir)
     records = store.records()
     unnamed = store.check_named(records)
     if not records:

@@ -169,7 +169,7 @@ def _cycle(paths: Paths, ingest: Ingest, run: RunRecord, log: RunLog, *, reports
     log.append(run)
 
     say("build")
-    result = build(paths, on_step=say)
+    result = build(paths, on_step=say, store=store)  # the manifest and the pack index as the ingest left them
     run.data_tests = result.data_tests
     run.rows_changed = result.rows_changed
     run.status_changes = [{k: str(v) for k, v in change.items()} for change in result.status_changes] \

@@ -36,7 +36,7 @@ from pipeline.raw import packs, quarantine
 from pipeline.raw.files import append_lines, content_hash, fsync_dir, to_arrow
 from pipeline.raw.packs import Blob, Index, Location
 from pipeline.raw.quarantine import Problem
-from pipeline.raw.record import RawRecord, read_manifest, request_key
+from pipeline.raw.record import RawRecord, parse_record, read_manifest, request_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,7 +167,10 @@ class RawStore:
                 fsync_dir(self.root)
             for function, batch in by_function.items():
                 self.write_pack(function, batch)
-            append_lines(self.manifest_path, [json.dumps(asdict(r), ensure_ascii=False) for r in records])
+            lines = [json.dumps(asdict(r), ensure_ascii=False) for r in records]
+            before = packs.stamp(self.manifest_path)
+            append_lines(self.manifest_path, lines)
+            self._manifest_appended(before, lines)
         except OSError as exc:
             self._latest = None  # it holds records whose write failed: read the manifest again
             raise self.storage_error(exc) from exc
@@ -239,8 +242,7 @@ class RawStore:
     def _parsed_manifest(self) -> tuple[list[RawRecord], list[int]]:
         """The manifest's records and its unreadable line numbers, parsed again only when the file changed (a build
         asks for the records several times)."""
-        stat = self.manifest_path.stat()
-        key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        key = packs.stamp(self.manifest_path)
         if self._manifest_cache is not None and self._manifest_cache[0] == key:
             return self._manifest_cache[1], list(self._manifest_cache[2])
         # A line torn by an interrupted append (or junk) is not a record: its payload is not listed, so that fetch
@@ -248,6 +250,15 @@ class RawStore:
         records, damaged = read_manifest(self.manifest_path)
         self._manifest_cache = (key, records, damaged)
         return records, list(damaged)
+
+    def _manifest_appended(self, before: tuple, lines: list[str]) -> None:
+        """Keep the parsed manifest after this store appended `lines` to it, if it held the file as it was just
+        before (else it is parsed again when next read): an ingest's build does not parse every line again."""
+        if self._manifest_cache is None or self._manifest_cache[0] != before:
+            self._manifest_cache = None
+            return
+        _, records, damaged = self._manifest_cache
+        self._manifest_cache = (packs.stamp(self.manifest_path), records + [parse_record(line) for line in lines], damaged)
 
     def latest(self, function: str, args: dict, *, source: str) -> RawRecord | None:
         """The newest fetch for this request from this source (the open batch's included), or None."""
