@@ -101,14 +101,14 @@ def main(mode: str, root: Path, marker: Path) -> None:
 
         packs.Index.add = add_or_hang
     elif mode == "before-manifest":
-        real_append = store.append_lines
+        real_append = store.append_alone
 
-        def append_or_hang(path, lines):
+        def append_or_hang(path, lines, known):
             if Path(path).name == store.MANIFEST:
                 _hang(marker)
-            return real_append(path, lines)
+            return real_append(path, lines, known)
 
-        store.append_lines = append_or_hang
+        store.append_alone = append_or_hang
     elif mode == "mid-build":
         pipeline.build.models.run_data_tests = lambda con, *scoped: _hang(marker)
     else:

@@ -177,10 +177,10 @@ def test_manifest_lines_of_the_wrong_shape_are_skipped_never_a_crash(tmp_path, f
 def test_a_few_torn_lines_are_tolerated_and_a_first_run_killed_before_its_lines_is_recoverable(tmp_path, monkeypatch):
     store = RawStore(tmp_path / "raw")
 
-    def killed(path, lines):  # packs and their index are durable; the kill comes before the manifest lines
+    def killed(path, lines, known):  # packs and their index are durable; the kill comes before the manifest lines
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline.raw.store, "append_lines", killed)
+    monkeypatch.setattr(pipeline.raw.store, "append_alone", killed)
     with pytest.raises(KeyboardInterrupt):
         store.put(source="fixture", function="stock_zh_a_hist", args={"symbol": "300001", "adjust": ""},
                   frame=shapes.hist("300001", {"2024-12-31": 10.5}), fetched_at=datetime(2025, 1, 2),
@@ -281,3 +281,70 @@ def test_a_manifest_changed_by_someone_else_before_the_append_is_read_again(tmp_
     fetch_one(store, "2025-01-06")
     assert store.records() == RawStore(tmp_path).records() and len(reads) == 2
     assert store.damaged_lines == ([2] if meanwhile == "a torn line" else [])
+
+
+@pytest.mark.parametrize("written", ["manifest.jsonl", "packs.jsonl"])
+def test_another_writers_line_landing_just_after_this_stores_own_is_read(tmp_path, monkeypatch, written):
+    import pipeline.raw.files
+
+    store = RawStore(tmp_path)
+    fetch_one(store, "2025-01-02")
+    store.records()
+    real = pipeline.raw.files.append_lines
+    theirs = {}
+
+    def and_then_another_writer(path, lines):
+        out = real(path, lines)
+        if path.name == written and not theirs:  # between this store's write and its stamp of the file after it
+            theirs["record"] = None  # the other writer's own appends go straight through
+            theirs["record"] = fetch_one(RawStore(tmp_path), "2025-01-09")
+        return out
+
+    monkeypatch.setattr(pipeline.raw.files, "append_lines", and_then_another_writer)
+    fetch_one(store, "2025-01-06")
+    monkeypatch.undo()
+    fresh = RawStore(tmp_path)
+    assert store.records() == fresh.records() and len(fresh.records()) == 3
+    assert store.index(fresh=True).locations == fresh.index().locations and store.holds(theirs["record"].path)
+
+
+def test_an_own_line_readers_refuse_is_counted_damaged_not_a_crash(tmp_path):
+    store = RawStore(tmp_path)
+    fetch_one(store, "2025-01-02")
+    store.records()
+    store.put(source="fixture", function="stock_zh_a_hist", args={"symbol": "300001", "day": "x"},
+              frame=shapes.hist("300001", {"2025-01-03": 10.0}), fetched_at=datetime(2025, 1, 2),
+              source_version="1.19.5", is_sample=1)  # not a bool: the line is written, readers refuse it
+    fresh = RawStore(tmp_path)
+    assert store.records() == fresh.records() and len(fresh.records()) == 1
+    assert store.damaged_lines == fresh.damaged_lines == [2]
+
+
+def test_a_raw_directory_path_running_through_a_file_is_an_empty_raw_layer_not_a_crash(tmp_path):
+    paths = Paths.resolve(tmp_path / "data", tmp_path / "reports")
+    paths.data_dir.mkdir(parents=True)
+    paths.raw_dir.write_text("not a directory")
+    assert RawStore(paths.raw_dir).records() == []
+    result = cli(paths, "build")
+    assert result.exit_code == 1 and "is empty" in result.output
+
+
+def test_a_build_on_a_refreshs_store_sees_what_another_process_stored_meanwhile(tmp_path, fixture_paths, monkeypatch):
+    import pipeline.build.run
+    from pipeline.build.run import build
+
+    paths = copy_built(fixture_paths, tmp_path)
+    store = RawStore(paths.raw_dir)  # the refresh's store: it read the index
+    victim = store.records()[-1]
+    frame = store.read(victim)
+    store._quarantine([victim], "test: damaged", None)  # as its verify would
+    assert victim.path not in {r.path for r in store.records()}
+    again = RawStore(paths.raw_dir).put(  # another process stores the same payload again
+        source=victim.source, function=victim.function, args=victim.args, frame=frame, fetched_at=datetime(2026, 1, 5),
+        source_version=victim.source_version, is_sample=victim.is_sample)
+    assert again.path == victim.path
+    built_from = []
+    real = pipeline.build.run.absent_inputs
+    monkeypatch.setattr(pipeline.build.run, "absent_inputs", lambda records: built_from.append(records) or real(records))
+    build(paths, store=store)
+    assert built_from == [RawStore(paths.raw_dir).records()] and victim.path in {r.path for r in built_from[0]}

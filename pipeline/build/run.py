@@ -111,6 +111,7 @@ def _build(paths: Paths, gross_benchmark, net_benchmark, step: Callable[[str], N
 
     started = time.perf_counter()
     ahead = {} if full else base.check_ahead(paths, keep)
+    store.index(fresh=True)  # a refresh's store: packs another process listed since (which payloads are hidden)
     records = store.records()
     unnamed = store.check_named(records)
     if not records:

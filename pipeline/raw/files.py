@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import errno
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,25 +44,49 @@ def readable(path: Path) -> bool:
         return False
 
 
-def append_line(path: Path, line: str) -> None:
+def append_line(path: Path, line: str) -> tuple[int, int]:
     """Append one line and fsync. A line torn by a kill mid-append is closed first, so it never swallows this one."""
-    append_lines(path, [line])
+    return append_lines(path, [line])
 
 
-def append_lines(path: Path, lines: list[str]) -> None:
-    """Append lines with one write and one fsync (see append_line)."""
-    if not lines:
-        return
-    line = "\n".join(lines)
+def append_lines(path: Path, lines: list[str]) -> tuple[int, int]:
+    """Append lines with one write and one fsync (see append_line): the file's size before and the offset after the
+    write (a writer that appended meanwhile makes them disagree with the file's stamps taken around it)."""
     with path.open("a+b") as fh:
-        fh.seek(0, os.SEEK_END)
+        start = fh.seek(0, os.SEEK_END)
+        if not lines:
+            return start, start
         torn = False
-        if fh.tell():
+        if start:
             fh.seek(-1, os.SEEK_END)
             torn = fh.read(1) != b"\n"
-        fh.write((("\n" if torn else "") + line + "\n").encode("utf-8"))
+        fh.write((("\n" if torn else "") + "\n".join(lines) + "\n").encode("utf-8"))
         fh.flush()
         os.fsync(fh.fileno())
+        return start, fh.tell()
+
+
+def stamp(path: Path) -> tuple:
+    """(size, mtime, ctime, inode) of a file, () if there is none (as Path.exists() sees it: also a path through a
+    file, or a symlink loop): an append-only file appended to, replaced or deleted since stamps differently."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.EBADF):
+            return ()
+        raise
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def append_alone(path: Path, lines: list[str], known: tuple | None) -> tuple | None:
+    """Append lines to a file whose stamp a reader holds (`known`, from when it read the file): the stamp after,
+    if nobody else wrote to it in between (not before the append, not during it, not after it), so that the reader
+    can add the lines to what it read instead of reading the file again; else None (read it again)."""
+    before = stamp(path)
+    start, end = append_lines(path, lines)
+    after = stamp(path)
+    alone = known is not None and before == known and (before[0] if before else 0) == start and after[:1] == (end,)
+    return after if alone else None
 
 
 def process_alive(pid: int) -> bool:

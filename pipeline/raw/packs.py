@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from pipeline.raw.files import append_line, fsync_dir, fsync_file
+from pipeline.raw.files import append_alone, fsync_dir, fsync_file, stamp
 
 PACKS = "packs"
 INDEX = "packs.jsonl"
@@ -202,12 +202,9 @@ class Index:
         return self.stamp is not None and stamp(self.root / INDEX) == self.stamp
 
     def _append(self, line: str) -> None:
-        path = self.root / INDEX
-        before = stamp(path)
-        append_line(path, line)
-        # the file as this index now holds it, unless someone else had written to it since it was read (then its
-        # lines are not in memory: current() is False until the file is read again)
-        self.stamp = stamp(path) if before == self.stamp else None
+        # the file as this index now holds it, unless someone else wrote to it since it was read (then their lines
+        # are not in memory: current() is False until the file is read again)
+        self.stamp = append_alone(self.root / INDEX, [line], self.stamp)
 
     def get(self, name: str) -> Location | None:
         return self.locations.get(name)
@@ -240,16 +237,6 @@ class Index:
         if packs:
             self._append(json.dumps({"retire": packs}, ensure_ascii=False))
             self.retired.update(packs)
-
-
-def stamp(path: Path) -> tuple:
-    """(size, mtime, ctime, inode) of a file, () if there is none: an append-only file appended to, replaced or
-    deleted since stamps differently."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return ()
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def pack_path(relative: str) -> str:

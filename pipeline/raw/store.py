@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from pipeline.errors import StorageError
 from pipeline.raw import packs, quarantine
-from pipeline.raw.files import append_lines, content_hash, fsync_dir, to_arrow
+from pipeline.raw.files import append_alone, content_hash, fsync_dir, stamp, to_arrow
 from pipeline.raw.packs import Blob, Index, Location
 from pipeline.raw.quarantine import Problem
 from pipeline.raw.record import RawRecord, parse_record, read_manifest, request_key
@@ -168,9 +168,8 @@ class RawStore:
             for function, batch in by_function.items():
                 self.write_pack(function, batch)
             lines = [json.dumps(asdict(r), ensure_ascii=False) for r in records]
-            before = packs.stamp(self.manifest_path)
-            append_lines(self.manifest_path, lines)
-            self._manifest_appended(before, lines)
+            known = self._manifest_cache[0] if self._manifest_cache is not None else None
+            self._manifest_appended(append_alone(self.manifest_path, lines, known), lines)
         except OSError as exc:
             self._latest = None  # it holds records whose write failed: read the manifest again
             raise self.storage_error(exc) from exc
@@ -242,7 +241,7 @@ class RawStore:
     def _parsed_manifest(self) -> tuple[list[RawRecord], list[int]]:
         """The manifest's records and its unreadable line numbers, parsed again only when the file changed (a build
         asks for the records several times)."""
-        key = packs.stamp(self.manifest_path)
+        key = stamp(self.manifest_path)
         if self._manifest_cache is not None and self._manifest_cache[0] == key:
             return self._manifest_cache[1], list(self._manifest_cache[2])
         # A line torn by an interrupted append (or junk) is not a record: its payload is not listed, so that fetch
@@ -251,14 +250,18 @@ class RawStore:
         self._manifest_cache = (key, records, damaged)
         return records, list(damaged)
 
-    def _manifest_appended(self, before: tuple, lines: list[str]) -> None:
-        """Keep the parsed manifest after this store appended `lines` to it, if it held the file as it was just
-        before (else it is parsed again when next read): an ingest's build does not parse every line again."""
-        if self._manifest_cache is None or self._manifest_cache[0] != before:
-            self._manifest_cache = None
+    def _manifest_appended(self, after: tuple | None, lines: list[str]) -> None:
+        """Keep the parsed manifest after this store appended `lines` to it alone (`after`: the file's stamp then,
+        see files.append_alone), with the lines parsed as written: an ingest's build does not parse every line
+        again. Otherwise, or if a line is not a record readers accept, the file is parsed again when next read."""
+        cache, self._manifest_cache = self._manifest_cache, None
+        if cache is None or after is None:
             return
-        _, records, damaged = self._manifest_cache
-        self._manifest_cache = (packs.stamp(self.manifest_path), records + [parse_record(line) for line in lines], damaged)
+        try:
+            added = [parse_record(line) for line in lines]
+        except ValueError:
+            return  # a record of the wrong shape: parsing the file again counts it as a damaged line, as before
+        self._manifest_cache = (after, cache[1] + added, cache[2])
 
     def latest(self, function: str, args: dict, *, source: str) -> RawRecord | None:
         """The newest fetch for this request from this source (the open batch's included), or None."""
