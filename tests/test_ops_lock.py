@@ -51,8 +51,12 @@ def test_a_refresh_while_another_process_holds_the_lock_exits_7_naming_it_and_qu
         assert sorted(paths.raw_dir.rglob("*.parquet")) == raw_files  # nothing was fetched
         locked = RunLog(paths).runs()[-1]
         assert (locked.status, locked.exit_code) == ("locked", 7)
-        # One writer of the raw layer at a time: ingest, raw compact, rebuild-manifest and verify wait their turn (exit 7).
-        for command in (["ingest", "--source", "sample"], ["raw", "compact"], ["raw", "rebuild-manifest"], ["verify"]):
+        # One writer of the raw layer at a time: ingest, universe import and sync, raw compact, rebuild-manifest and
+        # verify wait their turn (exit 7); sync before any request.
+        members = paths.data_dir.parent / "members.csv"
+        members.write_text("代码,名称\n300001,测试一\n", encoding="utf-8")
+        for command in (["ingest", "--source", "sample"], ["universe", "import", str(members)], ["universe", "sync"],
+                        ["raw", "compact"], ["raw", "rebuild-manifest"], ["verify"]):
             other = runner.invoke(app, ["--data-dir", str(paths.data_dir), *command])
             assert other.exit_code == 7 and "another refresh is running" in other.output, (command, other.output)
         assert sorted(paths.raw_dir.rglob("*.parquet")) == raw_files

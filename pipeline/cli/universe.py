@@ -84,9 +84,11 @@ def universe_import(
     """
     from pipeline.raw.store import RawStore
     from pipeline.extract.universe import import_file
+    from pipeline.runtime.lock import refresh_lock
 
     paths = paths_of(ctx)
-    result = import_file(RawStore(paths.raw_dir), file, label=label, accept_changes=accept_changes)
+    with refresh_lock(paths, "universe import"):  # one writer of the raw layer at a time (exit 7 while another runs)
+        result = import_file(RawStore(paths.raw_dir), file, label=label, accept_changes=accept_changes)
     _print_change(result.change)
     if not result.applied:
         raise UsageError(
@@ -119,11 +121,13 @@ def universe_sync(
     """
     from pipeline.raw.store import RawStore
     from pipeline.extract.universe import sync
+    from pipeline.runtime.lock import refresh_lock
     from pipeline.sources.akshare import live_source
 
     paths = paths_of(ctx)
-    live = live_source(paths.data_dir, politeness)
-    result = sync(live, RawStore(paths.raw_dir), paths, name=name, board=board, accept_changes=accept_changes)
+    with refresh_lock(paths, "universe sync"):  # one writer of the raw layer at a time, before any request
+        live = live_source(paths.data_dir, politeness)
+        result = sync(live, RawStore(paths.raw_dir), paths, name=name, board=board, accept_changes=accept_changes)
     refresh, config = result.refresh, result.config
     _print_change(refresh.change)
     for note in result.notes:
