@@ -76,24 +76,13 @@ def test_sample_refresh_twice_fetches_nothing_new_and_builds_the_same_marts(path
 
 
 def test_a_refresh_reads_the_manifest_and_the_pack_index_once(paths, monkeypatch):
-    import pipeline.raw.packs
-    import pipeline.raw.store
+    from tests.test_raw_manifest import counted_manifest_reads
+    from tests.test_raw_packs import counted_index_reads
 
     refresh(paths, fixture_ingest(), today=TUESDAY, reports=False)
-    reads = {"manifest": 0, "index": 0}
-    real_read, real_index = pipeline.raw.store.read_manifest, pipeline.raw.packs.Index.__init__
-
-    def read_manifest(path):
-        reads["manifest"] += 1
-        return real_read(path)
-
-    def index(self, root):
-        reads["index"] += 1
-        real_index(self, root)
-
-    monkeypatch.setattr(pipeline.raw.store, "read_manifest", read_manifest)
-    monkeypatch.setattr(pipeline.raw.packs.Index, "__init__", index)
+    manifest_reads, index_reads = counted_manifest_reads(monkeypatch), counted_index_reads(monkeypatch)
     run = refresh(paths, fixture_ingest(), today=TUESDAY, reports=False)
+    reads = {"manifest": len(manifest_reads), "index": len(index_reads)}
     assert run.status == "success" and run.upstream_calls > 0  # the fixture's snapshot is fetched again, and stored
     assert reads == {"manifest": 1, "index": 1}  # the build goes on from what the ingest's store holds
 

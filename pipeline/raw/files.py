@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
-import errno
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,11 +51,12 @@ def append_line(path: Path, line: str) -> tuple[int, int]:
 
 def append_lines(path: Path, lines: list[str]) -> tuple[int, int]:
     """Append lines with one write and one fsync (see append_line): the file's size before and the offset after the
-    write (a writer that appended meanwhile makes them disagree with the file's stamps taken around it)."""
+    write (a writer that appended meanwhile makes them disagree with the file's stamps taken around it). No lines:
+    the file is not touched (not even created), and (0, 0)."""
+    if not lines:
+        return 0, 0
     with path.open("a+b") as fh:
         start = fh.seek(0, os.SEEK_END)
-        if not lines:
-            return start, start
         torn = False
         if start:
             fh.seek(-1, os.SEEK_END)

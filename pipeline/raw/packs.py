@@ -165,7 +165,7 @@ class Index:
         self.damaged_lines: list[int] = []
         path = root / INDEX
         self.stamp: tuple | None = stamp(path)  # taken before the read: a line appended meanwhile changes it
-        if path.exists():
+        if self.stamp:  # () when there is no file
             with path.open("rb") as fh:
                 for number, raw in enumerate(fh, 1):
                     self._apply(number, raw)

@@ -449,7 +449,7 @@ class RawStore:
         or the index changed under the store's feet."""
         self._latest = None
 
-    # --- verification --------------------------------------------------------------------------------------------------
+    # --- verification --------------------------------------------------------------------------------------------
 
     def verify(self, *, full: bool = False) -> list[Problem]:
         """Check each stored payload against the hash it was stored under; quarantine the bad ones.
@@ -463,8 +463,7 @@ class RawStore:
         problems: list[Problem] = []
         by_file: dict[str, list[RawRecord]] = {}
         for record in {r.path: r for r in self.records()}.values():
-            loc = index.get(record.path)
-            by_file.setdefault(loc.pack if loc else record.path, []).append(record)
+            by_file.setdefault(self.file_of(record.path), []).append(record)
         for file, records in by_file.items():
             path = self.root / file
             try:

@@ -82,11 +82,9 @@ def remove_orphans(store: RawStore) -> list[Path]:
 
 def files(store: RawStore) -> dict[str, int]:
     """Every file holding a live payload (pack or legacy file), relative path → size in bytes."""
-    index = store.index()
     out = {}
     for record in store.records():
-        loc = index.get(record.path)
-        file = loc.pack if loc else record.path
+        file = store.file_of(record.path)
         if file not in out:
             try:
                 out[file] = (store.root / file).stat().st_size
